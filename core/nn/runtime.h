@@ -1,0 +1,22 @@
+#pragma once
+// Device choice and CPU threads for LibTorch, decided at run time.
+#include <string>
+
+#include <c10/core/Device.h>
+
+namespace lowclip::nn {
+
+// "auto" (CUDA when this LibTorch build and the machine have it, else CPU), "cpu", "cuda", "cuda:N".
+// Throws lowclip::Error when CUDA is asked for and unavailable.
+c10::Device pickDevice(const std::string& preference = "auto");
+
+bool cudaAvailable();
+
+// Sets LibTorch's intra-op threads: `threads` > 0 as given, else $LOWCLIP_THREADS, else all hardware
+// threads. Returns the number in force. Safe to call more than once.
+int configureThreads(int threads = 0);
+
+// A line for logs: "cpu (2 threads)" or "cuda:0 (NVIDIA H200)".
+std::string describeDevice(const c10::Device& device);
+
+}  // namespace lowclip::nn
