@@ -1,0 +1,33 @@
+#pragma once
+// The seam between a model bundle and everything that uses it (library, CLI, UI): plain C++ types,
+// no Torch in this header. Implemented in core/train/embedder.cpp on top of core/nn and core/io.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/vision/image.h"
+
+namespace lowclip::train {
+
+class Embedder {
+public:
+    virtual ~Embedder() = default;
+    // Length of every embedding vector (the projection dimension).
+    virtual int dim() const = 0;
+    // Identifies the bundle's weights (stable across runs; changes when the weights change).
+    virtual std::string modelId() const = 0;
+    // Shorter side the image tower wants; decoders may decode large photos at reduced scale to it.
+    virtual int imageSize() const = 0;
+    // Preprocesses (as the bundle says) and encodes RGB images. Returns images.size() * dim() floats,
+    // row-major, each row L2-normalised.
+    virtual std::vector<float> encodeImages(const std::vector<vision::Image>& images) = 0;
+    // Tokenizes and encodes texts. Returns texts.size() * dim() floats, row-major, L2-normalised.
+    virtual std::vector<float> encodeTexts(const std::vector<std::string>& texts) = 0;
+};
+
+// Opens a model bundle folder (lowclip.json, model.safetensors, vocab.txt) for inference on
+// `device` ("auto", "cpu", "cuda", "cuda:N"). Throws lowclip::Error with the reason if the bundle
+// is missing, broken or does not fit its config.
+std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device = "auto");
+
+}  // namespace lowclip::train
