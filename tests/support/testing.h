@@ -112,6 +112,8 @@ inline int runAll(int argc, char** argv) {
         name, &LOWCLIP_CONCAT(lowclip_test_fn_, __LINE__));                                    \
     static void LOWCLIP_CONCAT(lowclip_test_fn_, __LINE__)()
 
+// Torch (glog-style) headers define CHECK too; ours wins in test files.
+#undef CHECK
 #define CHECK(expr) ::lowclip::testing::reportCheck(static_cast<bool>(expr), #expr, __FILE__, __LINE__)
 #define CHECK_MSG(expr, msg)                                                                   \
     do {                                                                                       \
