@@ -1,0 +1,439 @@
+// BERT text encoder: reference outputs (fixtures/bert), weight loading, freezing, dropout, the
+// inference kernel. Shapes and sizes are read from the fixture files, never hard-wired.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/io/formats/safetensors.h"
+#include "core/io/formats/torch_archive.h"
+#include "core/nn/bert.h"
+#include "core/nn/state_dict.h"
+#include "tests/support/testing.h"
+
+using namespace lowclip;
+using lowclip::nn::BertConfig;
+using lowclip::nn::BertModel;
+
+namespace {
+
+std::string bertDir() { return lowclip::testing::fixturesDir() + "/bert"; }
+
+void requireFixtures() {
+    if (!std::filesystem::exists(bertDir() + "/io.safetensors")) SKIP("no bert fixtures in " + bertDir());
+}
+
+nlohmann::json readJson(const std::string& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
+}
+
+const io::TensorMap& referenceIo() {
+    static io::TensorMap io = io::readSafetensors(bertDir() + "/io.safetensors").tensors;
+    return io;
+}
+
+const io::TensorMap& referenceWeights() {
+    static io::TensorMap w = io::readSafetensors(bertDir() + "/model.safetensors").tensors;
+    return w;
+}
+
+BertModel fixtureModel() { return BertModel(BertConfig::fromJsonFile(bertDir() + "/config.json")); }
+
+// max|a-b| <= 1e-4 * max(1, max|ref|); the message says by how much.
+bool close(const at::Tensor& got, const at::Tensor& ref, std::string& why) {
+    if (got.sizes() != ref.sizes()) {
+        std::ostringstream os;
+        os << "shape " << got.sizes() << " vs reference " << ref.sizes();
+        why = os.str();
+        return false;
+    }
+    const at::Tensor g = got.detach().to(at::kCPU, at::kDouble), r = ref.to(at::kDouble);
+    const double diff = (g - r).abs().max().item<double>();
+    const double tol = 1e-4 * std::max(1.0, r.abs().max().item<double>());
+    std::ostringstream os;
+    os << "max diff " << diff << ", tolerance " << tol;
+    why = os.str();
+    return diff <= tol;
+}
+
+#define CHECK_CLOSE(got, ref, name)                                   \
+    do {                                                              \
+        std::string why_;                                             \
+        bool ok_ = close(got, ref, why_);                             \
+        CHECK_MSG(ok_, name << ": " << why_);                         \
+    } while (0)
+
+// Every reference output: last_hidden_state, pooler_output and the per-layer intermediates.
+void checkAgainstReference(BertModel& model, const std::string& what) {
+    const auto& io = referenceIo();
+    const at::Tensor ids = io.at("input_ids"), mask = io.at("attention_mask"), types = io.at("token_type_ids");
+    model->eval();
+    {
+        torch::NoGradGuard noGrad;  // the inference path
+        nn::BertOutput out = model->forward(ids, mask, types);
+        CHECK_CLOSE(out.lastHiddenState, io.at("last_hidden_state"), what << " (no grad) last_hidden_state");
+        CHECK_CLOSE(out.pooled, io.at("pooler_output"), what << " (no grad) pooler_output");
+        std::vector<at::Tensor> states = model->hiddenStates(ids, mask, types);
+        REQUIRE(static_cast<int64_t>(states.size()) == model->numLayers() + 1);
+        CHECK_CLOSE(states[0], io.at("embedding_output"), what << " embedding_output");
+        for (int64_t i = 0; i < model->numLayers(); ++i) {
+            const std::string name = "encoder_layer_" + std::to_string(i) + "_output";
+            if (io.count(name)) CHECK_CLOSE(states[i + 1], io.at(name), what << " " << name);
+        }
+    }
+    {
+        nn::BertOutput out = model->infer(ids, mask, types);
+        CHECK_CLOSE(out.lastHiddenState, io.at("last_hidden_state"), what << " (infer) last_hidden_state");
+        CHECK_CLOSE(out.pooled, io.at("pooler_output"), what << " (infer) pooler_output");
+    }
+    {
+        // The differentiable path (grad mode on), still eval mode: same numbers.
+        nn::BertOutput out = model->forward(ids, mask, types);
+        CHECK(out.lastHiddenState.requires_grad());
+        CHECK_CLOSE(out.lastHiddenState, io.at("last_hidden_state"), what << " (autograd) last_hidden_state");
+        CHECK_CLOSE(out.pooled, io.at("pooler_output"), what << " (autograd) pooler_output");
+    }
+}
+
+int64_t countTrainable(BertModel& model, int64_t* elements = nullptr) {
+    int64_t n = 0, e = 0;
+    for (const auto& p : model->named_parameters(true))
+        if (p.value().requires_grad()) {
+            ++n;
+            e += p.value().numel();
+        }
+    if (elements) *elements = e;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("config: fixture config.json is read with Hugging Face field names") {
+    requireFixtures();
+    const nlohmann::json j = readJson(bertDir() + "/config.json");
+    const BertConfig c = BertConfig::fromJsonFile(bertDir() + "/config.json");
+    CHECK(c.vocabSize == j.at("vocab_size").get<int64_t>());
+    CHECK(c.hiddenSize == j.at("hidden_size").get<int64_t>());
+    CHECK(c.numLayers == j.at("num_hidden_layers").get<int64_t>());
+    CHECK(c.numHeads == j.at("num_attention_heads").get<int64_t>());
+    CHECK(c.intermediateSize == j.at("intermediate_size").get<int64_t>());
+    CHECK(c.maxPositions == j.at("max_position_embeddings").get<int64_t>());
+    CHECK(c.typeVocabSize == j.at("type_vocab_size").get<int64_t>());
+    CHECK(c.layerNormEps == j.at("layer_norm_eps").get<double>());
+    CHECK(c.hiddenDropout == j.at("hidden_dropout_prob").get<double>());
+    CHECK(c.attentionDropout == j.at("attention_probs_dropout_prob").get<double>());
+    CHECK(c.hiddenAct == j.at("hidden_act").get<std::string>());
+
+    // toJson -> fromJson round trip keeps every field.
+    const BertConfig back = BertConfig::fromJson(c.toJson());
+    CHECK(back.toJson() == c.toJson());
+    CHECK(c.toJson().at("num_hidden_layers") == j.at("num_hidden_layers"));
+}
+
+TEST_CASE("config: mBERT-base preset and errors naming the field") {
+    const BertConfig m = BertConfig::mbertBase();
+    CHECK(m.vocabSize == 119547 && m.hiddenSize == 768 && m.numLayers == 12 && m.numHeads == 12);
+    CHECK(m.intermediateSize == 3072 && m.maxPositions == 512 && m.typeVocabSize == 2);
+
+    nlohmann::json good = m.toJson();
+    nlohmann::json j = good;
+    j.erase("hidden_size");
+    CHECK_THROWS_WITH(BertConfig::fromJson(j), Error, "hidden_size");
+    j = good;
+    j["num_attention_heads"] = 7;
+    CHECK_THROWS_WITH(BertConfig::fromJson(j), Error, "num_attention_heads");
+    j = good;
+    j["vocab_size"] = "many";
+    CHECK_THROWS_WITH(BertConfig::fromJson(j), Error, "vocab_size");
+    j = good;
+    j["hidden_act"] = "mish";
+    CHECK_THROWS_WITH(BertConfig::fromJson(j), Error, "hidden_act");
+    j = good;
+    j["model_type"] = "distilbert";
+    CHECK_THROWS_WITH(BertConfig::fromJson(j), Error, "distilbert");
+    j = good;
+    j["position_embedding_type"] = "relative_key";
+    CHECK_THROWS_WITH(BertConfig::fromJson(j), Error, "relative_key");
+    CHECK_THROWS_WITH(BertConfig::fromJsonFile(bertDir() + "/no-such-config.json"), Error, "no-such-config.json");
+}
+
+TEST_CASE("module tree: stateDict keys and shapes equal the checkpoint's") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    const io::TensorMap mine = nn::stateDict(*model);
+    const io::TensorMap& ref = referenceWeights();
+    CHECK_MSG(mine.size() == ref.size(), mine.size() << " vs " << ref.size());
+    for (const auto& [name, t] : ref) {
+        auto it = mine.find(name);
+        CHECK_MSG(it != mine.end(), "model lacks " << name);
+        if (it != mine.end()) CHECK_MSG(it->second.sizes() == t.sizes(), name);
+    }
+    for (const auto& [name, t] : mine) CHECK_MSG(ref.count(name), "checkpoint lacks " << name);
+}
+
+TEST_CASE("reference: model.safetensors") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, referenceWeights());
+    checkAgainstReference(model, "safetensors");
+}
+
+TEST_CASE("reference: pytorch_model.bin") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, io::loadWeights(bertDir() + "/pytorch_model.bin"));
+    checkAgainstReference(model, "pytorch_model.bin");
+}
+
+TEST_CASE("reference: loadBertFolder") {
+    requireFixtures();
+    BertModel model = nn::loadBertFolder(bertDir());
+    CHECK(!model->is_training());
+    checkAgainstReference(model, "loadBertFolder");
+}
+
+TEST_CASE("query/key/value share one buffer, before and after loading") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    auto adjacent = [&](const std::string& layer, const std::string& kind) {
+        const io::TensorMap sd = nn::stateDict(*model);
+        const at::Tensor q = sd.at(layer + "attention.self.query." + kind), k = sd.at(layer + "attention.self.key." + kind),
+                         v = sd.at(layer + "attention.self.value." + kind);
+        return k.data_ptr<float>() == q.data_ptr<float>() + q.numel() && v.data_ptr<float>() == k.data_ptr<float>() + k.numel();
+    };
+    for (int64_t i = 0; i < model->numLayers(); ++i) {
+        const std::string layer = "encoder.layer." + std::to_string(i) + ".";
+        CHECK_MSG(adjacent(layer, "weight") && adjacent(layer, "bias"), layer << " as built");
+    }
+    nn::loadBertWeights(model, referenceWeights());
+    for (int64_t i = 0; i < model->numLayers(); ++i) {
+        const std::string layer = "encoder.layer." + std::to_string(i) + ".";
+        CHECK_MSG(adjacent(layer, "weight") && adjacent(layer, "bias"), layer << " after loading");
+        // ... and hold the loaded values, each under its own name.
+        const io::TensorMap sd = nn::stateDict(*model);
+        for (const char* name : {"query", "key", "value"})
+            CHECK(torch::equal(sd.at(layer + "attention.self." + name + ".weight"),
+                               referenceWeights().at(layer + "attention.self." + name + ".weight")));
+    }
+}
+
+TEST_CASE("reference: unfused path after Module::to(double)") {
+    requireFixtures();
+    // to() gives query/key/value separate storage (and a dtype the kernel does not take): the
+    // inference path must notice and still be right.
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, referenceWeights());
+    model->to(at::kDouble);
+    checkAgainstReference(model, "double");
+}
+
+TEST_CASE("loading: bert. prefix, cls.* heads, position_ids, gamma/beta are handled") {
+    requireFixtures();
+    io::TensorMap w = nn::addPrefix(referenceWeights(), "bert.");
+    const int64_t hidden = referenceWeights().at("pooler.dense.weight").size(0);
+    const int64_t vocab = referenceWeights().at("embeddings.word_embeddings.weight").size(0);
+    w["cls.predictions.bias"] = torch::zeros({vocab});
+    w["cls.predictions.transform.dense.weight"] = torch::zeros({hidden, hidden});
+    w["cls.seq_relationship.weight"] = torch::zeros({2, hidden});
+    w["bert.embeddings.position_ids"] = torch::arange(referenceWeights().at("embeddings.position_embeddings.weight").size(0)).unsqueeze(0);
+    // TensorFlow-converted checkpoints (the original mBERT) call LayerNorm parameters gamma/beta.
+    w["bert.embeddings.LayerNorm.gamma"] = w.at("bert.embeddings.LayerNorm.weight");
+    w["bert.embeddings.LayerNorm.beta"] = w.at("bert.embeddings.LayerNorm.bias");
+    w.erase("bert.embeddings.LayerNorm.weight");
+    w.erase("bert.embeddings.LayerNorm.bias");
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, w);
+    checkAgainstReference(model, "bert.-prefixed");
+}
+
+TEST_CASE("loading: a missing weight is named") {
+    requireFixtures();
+    io::TensorMap w = referenceWeights();
+    const std::string gone = "encoder.layer.1.output.dense.bias";
+    REQUIRE(w.erase(gone) == 1);
+    BertModel model = fixtureModel();
+    CHECK_THROWS_WITH(nn::loadBertWeights(model, w), Error, "encoder.layer.1.output.dense.bias");
+    CHECK_THROWS_WITH(nn::loadBertWeights(model, w), Error, "missing");
+}
+
+TEST_CASE("loading: a mis-shaped weight is named") {
+    requireFixtures();
+    io::TensorMap w = referenceWeights();
+    const at::Tensor original = w.at("encoder.layer.0.attention.self.key.weight");
+    w["encoder.layer.0.attention.self.key.weight"] = torch::zeros({original.size(0), original.size(1) + 1});
+    BertModel model = fixtureModel();
+    CHECK_THROWS_WITH(nn::loadBertWeights(model, w), Error, "encoder.layer.0.attention.self.key.weight");
+    // An unknown extra tensor is refused too (it would mean a different architecture).
+    io::TensorMap extra = referenceWeights();
+    extra["encoder.layer.0.attention.self.rotary.weight"] = torch::zeros({2});
+    CHECK_THROWS_WITH(nn::loadBertWeights(model, extra), Error, "encoder.layer.0.attention.self.rotary.weight");
+}
+
+TEST_CASE("loading: folder errors say what is missing") {
+    const std::string dir = lowclip::testing::makeTempDir("lowclip-bert-");
+    CHECK_THROWS_WITH(nn::loadBertFolder(dir + "/nope"), Error, "does not exist");
+    CHECK_THROWS_WITH(nn::loadBertFolder(dir), Error, "config.json");
+    {
+        std::ofstream(dir + "/config.json") << BertConfig::mbertBase().toJson().dump();
+    }
+    CHECK_THROWS_WITH(nn::loadBertFolder(dir), Error, "pytorch_model.bin");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("mBERT-base shape: builds with random weights and runs [1,16]") {
+    const BertConfig c = BertConfig::mbertBase();
+    BertModel model(c);
+    model->eval();
+    // Parameter count from the configuration (embeddings + layers + pooler).
+    const int64_t h = c.hiddenSize, f = c.intermediateSize;
+    const int64_t expected = (c.vocabSize + c.maxPositions + c.typeVocabSize) * h + 2 * h +
+                             c.numLayers * (4 * (h * h + h) + 2 * h + (h * f + f) + (f * h + h) + 2 * h) + (h * h + h);
+    int64_t total = 0;
+    for (const auto& p : model->parameters()) total += p.numel();
+    CHECK_MSG(total == expected, total << " vs " << expected);
+    torch::manual_seed(7);
+    const at::Tensor ids = torch::randint(0, c.vocabSize, {1, 16}, torch::kLong);
+    nn::BertOutput out = model->infer(ids, torch::ones({1, 16}, torch::kLong));
+    CHECK(out.lastHiddenState.sizes() == at::IntArrayRef({1, 16, h}));
+    CHECK(out.pooled.sizes() == at::IntArrayRef({1, h}));
+    CHECK(torch::isfinite(out.lastHiddenState).all().item<bool>());
+    CHECK(out.pooled.abs().max().item<float>() <= 1.0f);
+    // The inference path agrees with the differentiable one on this shape too.
+    nn::BertOutput slow = model->forward(ids, torch::ones({1, 16}, torch::kLong));
+    std::string why;
+    CHECK_MSG(close(out.lastHiddenState, slow.lastHiddenState, why), why);
+    CHECK_MSG(close(out.pooled, slow.pooled, why), why);
+}
+
+TEST_CASE("trainable modes set exactly the right parameters") {
+    BertConfig c = BertConfig::mbertBase();
+    c.vocabSize = 50;
+    c.hiddenSize = 16;
+    c.numHeads = 2;
+    c.intermediateSize = 24;
+    c.numLayers = 4;
+    c.maxPositions = 20;
+    BertModel model(c);
+    const int64_t all = static_cast<int64_t>(model->parameters().size());
+    // Per layer: query/key/value/attention dense/intermediate/output dense (weight+bias) + 2 LayerNorms.
+    const int64_t perLayer = 6 * 2 + 2 * 2, attentionPerLayer = 4 * 2 + 2;
+    const int64_t embeddings = 3 + 2, pooler = 2;
+    CHECK(all == embeddings + c.numLayers * perLayer + pooler);
+
+    nn::setBertTrainable(model, nn::BertTrainable::None);
+    CHECK(countTrainable(model) == 0);
+    nn::setBertTrainable(model, nn::BertTrainable::All);
+    CHECK(countTrainable(model) == all);
+    nn::setBertTrainable(model, nn::BertTrainable::AttentionOnly);
+    CHECK_MSG(countTrainable(model) == c.numLayers * attentionPerLayer, countTrainable(model));
+    for (const auto& p : model->named_parameters(true))
+        CHECK_MSG(p.value().requires_grad() == (p.key().find(".attention.") != std::string::npos), p.key());
+    for (int last : {0, 1, 3, 4}) {
+        nn::setBertTrainable(model, nn::BertTrainable::LastLayers, last);
+        int64_t elements = 0;
+        CHECK_MSG(countTrainable(model, &elements) == last * perLayer + pooler, "last " << last);
+        const int64_t h = c.hiddenSize, f = c.intermediateSize;
+        const int64_t layerElements = 4 * (h * h + h) + 2 * h + (h * f + f) + (f * h + h) + 2 * h;
+        CHECK_MSG(elements == last * layerElements + h * h + h, "last " << last << ": " << elements);
+        for (const auto& p : model->named_parameters(true)) {
+            if (p.key().rfind("encoder.layer.", 0) != 0) continue;
+            const int index = std::stoi(p.key().substr(std::string("encoder.layer.").size()));
+            CHECK_MSG(p.value().requires_grad() == (index >= c.numLayers - last), p.key() << " last " << last);
+        }
+    }
+    CHECK_THROWS_WITH(nn::setBertTrainable(model, nn::BertTrainable::LastLayers, 5), Error, "last 5 layers");
+
+    // Frozen parameters get no gradient; trainable ones do.
+    nn::setBertTrainable(model, nn::BertTrainable::LastLayers, 1);
+    model->train();
+    const at::Tensor ids = torch::randint(0, c.vocabSize, {2, 6}, torch::kLong);
+    model->forward(ids).pooled.sum().backward();
+    for (const auto& p : model->named_parameters(true))
+        CHECK_MSG(p.value().grad().defined() == p.value().requires_grad(), p.key());
+}
+
+TEST_CASE("dropout: active in train mode, not in eval") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, referenceWeights());
+    const auto& io = referenceIo();
+    const at::Tensor ids = io.at("input_ids"), mask = io.at("attention_mask");
+    model->train();
+    torch::manual_seed(1);
+    const at::Tensor a = model->forward(ids, mask).lastHiddenState.detach();
+    const at::Tensor b = model->forward(ids, mask).lastHiddenState.detach();
+    CHECK_MSG(!torch::allclose(a, b), "two train-mode passes gave the same output");
+    {
+        torch::NoGradGuard noGrad;  // train mode without autograd still drops out
+        const at::Tensor c = model->forward(ids, mask).lastHiddenState;
+        CHECK(!torch::allclose(a, c));
+    }
+    // infer() never drops out, whatever the mode.
+    CHECK_CLOSE(model->infer(ids, mask, io.at("token_type_ids")).lastHiddenState, io.at("last_hidden_state"), "infer in train mode");
+    model->eval();
+    const at::Tensor d = model->forward(ids, mask).lastHiddenState.detach();
+    const at::Tensor e = model->forward(ids, mask).lastHiddenState.detach();
+    CHECK(torch::equal(d, e));
+}
+
+TEST_CASE("inputs: defaults and errors") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, referenceWeights());
+    model->eval();
+    const auto& io = referenceIo();
+    const at::Tensor ids = io.at("input_ids");
+    const int64_t batch = ids.size(0), seq = ids.size(1);
+    torch::NoGradGuard noGrad;
+    // No mask = all ones; no token types = zeros.
+    const at::Tensor ones = torch::ones({batch, seq}, torch::kLong), zeros = torch::zeros({batch, seq}, torch::kLong);
+    CHECK(torch::allclose(model->forward(ids).lastHiddenState, model->forward(ids, ones, zeros).lastHiddenState, 1e-5, 1e-6));
+    // Masks of any dtype mean the same.
+    const at::Tensor mask = io.at("attention_mask");
+    CHECK(torch::allclose(model->forward(ids, mask).pooled, model->forward(ids, mask.to(torch::kBool)).pooled, 1e-5, 1e-6));
+    CHECK(torch::allclose(model->forward(ids, mask).pooled, model->forward(ids, mask.to(torch::kFloat)).pooled, 1e-5, 1e-6));
+    // A batch row is independent of the other rows.
+    const at::Tensor row = model->forward(ids.narrow(0, 1, 1), mask.narrow(0, 1, 1), io.at("token_type_ids").narrow(0, 1, 1)).pooled;
+    CHECK_CLOSE(row, io.at("pooler_output").narrow(0, 1, 1), "row 1 alone");
+
+    const int64_t vocab = model->config().vocabSize;
+    CHECK_THROWS_WITH(model->forward(torch::full({1, 4}, vocab, torch::kLong)), Error, "outside the vocabulary");
+    CHECK_THROWS_WITH(model->forward(torch::full({1, 4}, -1, torch::kLong)), Error, "outside the vocabulary");
+    CHECK_THROWS_WITH(model->forward(torch::zeros({1, model->config().maxPositions + 1}, torch::kLong)), Error,
+                      "longer than");
+    CHECK_THROWS_WITH(model->forward(ids, torch::ones({batch, seq + 1})), Error, "attention_mask");
+    CHECK_THROWS_WITH(model->forward(ids, {}, torch::full({batch, seq}, model->config().typeVocabSize, torch::kLong)),
+                      Error, "token type");
+    CHECK_THROWS_WITH(model->forward(torch::zeros({seq}, torch::kLong)), Error, "[batch, sequence]");
+}
+
+TEST_CASE("fastLinear matches at::linear on awkward shapes") {
+    torch::manual_seed(3);
+    torch::NoGradGuard noGrad;
+    for (int64_t rows : {1, 3, 8, 13, 16, 17, 33, 48, 64, 65}) {
+        for (int64_t in : {5, 16, 33, 768}) {
+            for (int64_t out : {1, 2, 4, 7, 769}) {
+                const at::Tensor x = torch::randn({rows, in}), w = torch::randn({out, in}), b = torch::randn({out});
+                const at::Tensor ref = at::linear(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble));
+                std::string why;
+                CHECK_MSG(close(nn::detail::fastLinear(x, w, b), ref, why), rows << "x" << in << "->" << out << ": " << why);
+                CHECK_MSG(close(nn::detail::fastLinear(x, w, {}), ref - b.to(at::kDouble), why),
+                          rows << "x" << in << "->" << out << " no bias: " << why);
+            }
+        }
+    }
+    // 3-D and non-contiguous inputs.
+    const at::Tensor x = torch::randn({2, 16, 40}).transpose(0, 1), w = torch::randn({24, 40}), b = torch::randn({24});
+    std::string why;
+    CHECK_MSG(close(nn::detail::fastLinear(x, w, b), at::linear(x, w, b), why), why);
+    std::cout << "  (own kernel used for 16 rows on this CPU: " << (nn::detail::fastLinearKernelUsed(16) ? "yes" : "no")
+              << ")\n";
+}
+
+LOWCLIP_TEST_MAIN()
