@@ -1,0 +1,724 @@
+#include "core/nn/clip.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/nn/efficientnet.h"
+#include "core/nn/state_dict.h"
+
+namespace lowclip::nn {
+
+namespace {
+
+const double kLogitScaleMax = std::log(100.0);
+
+bool startsWith(const std::string& s, const std::string& prefix) {
+    return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string shapeOf(const at::Tensor& t) {
+    std::ostringstream os;
+    os << "[";
+    for (int64_t i = 0; i < t.dim(); ++i) os << (i ? ", " : "") << t.size(i);
+    os << "]";
+    return os.str();
+}
+
+// ---- JSON field access with messages naming the field ----
+
+const nlohmann::json* member(const nlohmann::json& obj, const char* key, const std::string& where) {
+    if (!obj.is_object()) throw Error("model config: '" + where + "' must be a JSON object");
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    return &*it;
+}
+
+template <typename T>
+void readNumber(const nlohmann::json& obj, const char* key, const std::string& where, T& out) {
+    const nlohmann::json* v = member(obj, key, where);
+    if (!v) return;
+    if (!v->is_number()) throw Error("model config: '" + where + "." + key + "' must be a number");
+    if constexpr (std::is_integral_v<T>) {
+        if (!v->is_number_integer()) throw Error("model config: '" + where + "." + key + "' must be an integer");
+    }
+    out = v->get<T>();
+}
+
+void readString(const nlohmann::json& obj, const char* key, const std::string& where, std::string& out) {
+    const nlohmann::json* v = member(obj, key, where);
+    if (!v) return;
+    if (!v->is_string()) throw Error("model config: '" + where + "." + key + "' must be a string");
+    out = v->get<std::string>();
+}
+
+void readBool(const nlohmann::json& obj, const char* key, const std::string& where, bool& out) {
+    const nlohmann::json* v = member(obj, key, where);
+    if (!v) return;
+    if (!v->is_boolean()) throw Error("model config: '" + where + "." + key + "' must be true or false");
+    out = v->get<bool>();
+}
+
+void readTriple(const nlohmann::json& obj, const char* key, const std::string& where, std::array<float, 3>& out) {
+    const nlohmann::json* v = member(obj, key, where);
+    if (!v) return;
+    if (!v->is_array() || v->size() != 3)
+        throw Error("model config: '" + where + "." + key + "' must be a list of 3 numbers");
+    for (std::size_t i = 0; i < 3; ++i) {
+        if (!(*v)[i].is_number()) throw Error("model config: '" + where + "." + key + "' must be a list of 3 numbers");
+        out[i] = (*v)[i].get<float>();
+    }
+}
+
+const nlohmann::json& objectOrEmpty(const nlohmann::json& obj, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::object();
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return empty;
+    if (!it->is_object()) throw Error(std::string("model config: '") + key + "' must be a JSON object");
+    return *it;
+}
+
+// Numbers n for which some key starts with prefix + n + ".".
+std::set<int64_t> indicesUnder(const io::TensorMap& w, const std::string& prefix) {
+    std::set<int64_t> out;
+    for (const auto& [k, v] : w) {
+        if (!startsWith(k, prefix)) continue;
+        std::size_t pos = prefix.size(), end = pos;
+        while (end < k.size() && std::isdigit(static_cast<unsigned char>(k[end]))) ++end;
+        if (end > pos && end < k.size() && k[end] == '.') out.insert(std::stoll(k.substr(pos, end - pos)));
+    }
+    return out;
+}
+
+const at::Tensor& need(const io::TensorMap& w, const std::string& name, const std::string& what) {
+    auto it = w.find(name);
+    if (it == w.end()) throw Error(what + ": weight '" + name + "' is missing");
+    return it->second;
+}
+
+const at::Tensor& needDims(const io::TensorMap& w, const std::string& name, int64_t dims, const std::string& what) {
+    const at::Tensor& t = need(w, name, what);
+    if (t.dim() != dims)
+        throw Error(what + ": weight '" + name + "' has shape " + shapeOf(t) + ", expected " + std::to_string(dims) +
+                    " dimensions");
+    return t;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- ClipConfig
+
+nlohmann::json ClipConfig::toJson() const {
+    nlohmann::json j;
+    j["text_encoder"] = {{"type", "bert"}, {"config", text.toJson()}};
+    nlohmann::json imageCfg = imageConfig.is_null() ? nlohmann::json::object() : imageConfig;
+    j["image_encoder"] = {{"arch", imageArch}, {"config", imageCfg}};
+    j["projection"] = {{"dim", projectionDim}, {"dropout", dropout}};
+    j["loss"] = {{"kind", loss}, {"temperature", temperature}, {"logit_scale_init", logitScaleInit}};
+    j["image"] = {{"size", imageSize},
+                  {"resize_size", resizeSize > 0 ? resizeSize : imageSize},
+                  {"mean", {mean[0], mean[1], mean[2]}},
+                  {"std", {std[0], std[1], std[2]}},
+                  {"interpolation", interpolation}};
+    j["tokenizer"] = {{"lowercase", lowercase}, {"max_length", maxTextLength}};
+    return j;
+}
+
+ClipConfig ClipConfig::fromJson(const nlohmann::json& j) {
+    if (!j.is_object()) throw Error("model config must be a JSON object");
+    ClipConfig c;
+    const nlohmann::json& te = objectOrEmpty(j, "text_encoder");
+    std::string textType = "bert";
+    readString(te, "type", "text_encoder", textType);
+    if (textType != "bert")
+        throw Error("model config: text_encoder.type '" + textType + "' is not supported (only 'bert')");
+    auto tc = te.find("config");
+    if (tc == te.end() || !tc->is_object()) throw Error("model config: 'text_encoder.config' (the BERT config) is missing");
+    try {
+        c.text = BertConfig::fromJson(*tc);
+    } catch (const Error& e) {
+        throw Error(std::string("model config: text_encoder.config: ") + e.what());
+    } catch (const std::exception& e) {
+        throw Error(std::string("model config: text_encoder.config is not a valid BERT config: ") + e.what());
+    }
+
+    const nlohmann::json& ie = objectOrEmpty(j, "image_encoder");
+    if (ie.empty()) throw Error("model config: 'image_encoder' (arch and config) is missing");
+    readString(ie, "arch", "image_encoder", c.imageArch);
+    if (c.imageArch.empty()) throw Error("model config: 'image_encoder.arch' is missing");
+    c.imageConfig = objectOrEmpty(ie, "config");
+
+    const nlohmann::json& pr = objectOrEmpty(j, "projection");
+    readNumber(pr, "dim", "projection", c.projectionDim);
+    readNumber(pr, "dropout", "projection", c.dropout);
+
+    const nlohmann::json& lo = objectOrEmpty(j, "loss");
+    readString(lo, "kind", "loss", c.loss);
+    readNumber(lo, "temperature", "loss", c.temperature);
+    readNumber(lo, "logit_scale_init", "loss", c.logitScaleInit);
+
+    const nlohmann::json& im = objectOrEmpty(j, "image");
+    readNumber(im, "size", "image", c.imageSize);
+    readNumber(im, "resize_size", "image", c.resizeSize);
+    readTriple(im, "mean", "image", c.mean);
+    readTriple(im, "std", "image", c.std);
+    readString(im, "interpolation", "image", c.interpolation);
+
+    const nlohmann::json& tk = objectOrEmpty(j, "tokenizer");
+    readBool(tk, "lowercase", "tokenizer", c.lowercase);
+    readNumber(tk, "max_length", "tokenizer", c.maxTextLength);
+    c.validate();
+    return c;
+}
+
+void ClipConfig::validate() const {
+    auto bad = [](const std::string& m) { throw Error("model config: " + m); };
+    if (text.hiddenSize <= 0 || text.vocabSize <= 0 || text.numLayers < 0 || text.numHeads <= 0)
+        bad("text encoder sizes must be positive");
+    if (text.hiddenSize % text.numHeads != 0)
+        bad("text encoder hidden size " + std::to_string(text.hiddenSize) + " is not divisible by its " +
+            std::to_string(text.numHeads) + " attention heads");
+    if (imageArch.empty()) bad("image_encoder.arch is empty");
+    if (!imageConfig.is_object()) bad("image_encoder.config must be a JSON object");
+    if (projectionDim <= 0) bad("projection.dim must be positive");
+    if (!(dropout >= 0.0 && dropout < 1.0)) bad("projection.dropout must be in [0, 1)");
+    if (loss != "simpleclip" && loss != "infonce") bad("loss.kind '" + loss + "' is unknown (use 'simpleclip' or 'infonce')");
+    if (!(temperature > 0.0) || !std::isfinite(temperature)) bad("loss.temperature must be positive");
+    if (!std::isfinite(logitScaleInit)) bad("loss.logit_scale_init must be finite");
+    if (maxTextLength < 2) bad("tokenizer.max_length must be at least 2");
+    if (maxTextLength > text.maxPositions)
+        bad("tokenizer.max_length " + std::to_string(maxTextLength) + " exceeds the text encoder's " +
+            std::to_string(text.maxPositions) + " positions");
+    if (imageSize <= 0) bad("image.size must be positive");
+    if (resizeSize < 0 || (resizeSize > 0 && resizeSize < imageSize)) bad("image.resize_size must be 0 or at least image.size");
+    for (float s : std) if (!(s > 0.0f)) bad("image.std values must be positive");
+}
+
+// ---------------------------------------------------------------- ProjectionHead
+
+ProjectionHeadImpl::ProjectionHeadImpl(int64_t embeddingDim, int64_t projectionDim, double dropoutP) {
+    projection = register_module("projection", torch::nn::Linear(embeddingDim, projectionDim));
+    fc = register_module("fc", torch::nn::Linear(projectionDim, projectionDim));
+    dropout = register_module("dropout", torch::nn::Dropout(dropoutP));
+    layerNorm = register_module(
+        "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({projectionDim}).eps(1e-5)));
+}
+
+torch::Tensor ProjectionHeadImpl::forward(const torch::Tensor& x) {
+    torch::Tensor projected = projection(x);
+    torch::Tensor h = fc(torch::gelu(projected));
+    h = dropout(h);
+    return layerNorm(h + projected);
+}
+
+// ---------------------------------------------------------------- DualEncoder
+
+DualEncoderImpl::DualEncoderImpl(const ClipConfig& config) : config_(config) {
+    config_.validate();
+    nlohmann::json imageCfg = config_.imageConfig.is_null() ? nlohmann::json::object() : config_.imageConfig;
+    imageCfg["num_classes"] = 0;
+    textEncoder = register_module("text_encoder", BertModel(config_.text));
+    imageEncoder = register_module("image_encoder", makeBackbone(config_.imageArch, imageCfg));
+    textProjection = register_module(
+        "text_projection", ProjectionHead(config_.text.hiddenSize, config_.projectionDim, config_.dropout));
+    imageProjection = register_module(
+        "image_projection", ProjectionHead(imageEncoder->featureDim(), config_.projectionDim, config_.dropout));
+    logit_scale = register_parameter("logit_scale", torch::full({}, config_.logitScaleInit, torch::kFloat32));
+}
+
+torch::Tensor DualEncoderImpl::imageFeatures(const torch::Tensor& images) {
+    if (images.dim() != 4 || images.size(1) != 3)
+        throw Error("image batch must be [N, 3, H, W], got " + shapeOf(images));
+    return imageEncoder->forwardFeatures(images);
+}
+
+torch::Tensor DualEncoderImpl::textFeatures(const torch::Tensor& inputIds, const torch::Tensor& attentionMask) {
+    if (inputIds.dim() != 2) throw Error("token ids must be [N, L], got " + shapeOf(inputIds));
+    if (inputIds.size(1) > config_.text.maxPositions)
+        throw Error("text of " + std::to_string(inputIds.size(1)) + " tokens exceeds the text encoder's " +
+                    std::to_string(config_.text.maxPositions) + " positions");
+    BertOutput out = textEncoder->forward(inputIds, attentionMask, torch::Tensor());
+    return out.lastHiddenState.select(1, 0);
+}
+
+torch::Tensor DualEncoderImpl::encodeImages(const torch::Tensor& images) { return imageProjection(imageFeatures(images)); }
+
+torch::Tensor DualEncoderImpl::encodeTexts(const torch::Tensor& inputIds, const torch::Tensor& attentionMask) {
+    return textProjection(textFeatures(inputIds, attentionMask));
+}
+
+torch::Tensor DualEncoderImpl::logitScale() const { return logit_scale.clamp_max(kLogitScaleMax).exp(); }
+
+torch::Tensor DualEncoderImpl::loss(const torch::Tensor& imageEmbeddings, const torch::Tensor& textEmbeddings) {
+    if (config_.loss == "infonce") return infoNceLoss(imageEmbeddings, textEmbeddings, logitScale());
+    return simpleClipLoss(imageEmbeddings, textEmbeddings, config_.temperature);
+}
+
+// ---------------------------------------------------------------- losses
+
+namespace {
+void checkPairs(const torch::Tensor& I, const torch::Tensor& T) {
+    if (I.dim() != 2 || T.dim() != 2 || I.size(0) != T.size(0) || I.size(1) != T.size(1))
+        throw Error("contrastive loss needs image and text embeddings of the same shape [B, D], got " + shapeOf(I) +
+                    " and " + shapeOf(T));
+    if (I.size(0) < 1) throw Error("contrastive loss needs at least one pair");
+}
+}  // namespace
+
+SimpleClipLossParts simpleClipLossParts(const torch::Tensor& I, const torch::Tensor& T, double temperature) {
+    checkPairs(I, T);
+    SimpleClipLossParts p;
+    p.logits = torch::matmul(T, I.t()) / temperature;
+    torch::Tensor imagesSimilarity = torch::matmul(I, I.t());
+    torch::Tensor textsSimilarity = torch::matmul(T, T.t());
+    p.targets = torch::softmax((imagesSimilarity + textsSimilarity) / 2.0 * temperature, -1);
+    torch::Tensor textsLoss = -(p.targets * torch::log_softmax(p.logits, -1)).sum(1);
+    torch::Tensor imagesLoss = -(p.targets.t() * torch::log_softmax(p.logits.t(), -1)).sum(1);
+    p.loss = ((imagesLoss + textsLoss) / 2.0).mean();
+    return p;
+}
+
+torch::Tensor simpleClipLoss(const torch::Tensor& I, const torch::Tensor& T, double temperature) {
+    return simpleClipLossParts(I, T, temperature).loss;
+}
+
+InfoNceLossParts infoNceLossParts(const torch::Tensor& I, const torch::Tensor& T, const torch::Tensor& logitScale) {
+    checkPairs(I, T);
+    InfoNceLossParts p;
+    torch::Tensor In = I / I.norm(2, -1, true);
+    torch::Tensor Tn = T / T.norm(2, -1, true);
+    p.logitsPerImage = logitScale * torch::matmul(In, Tn.t());
+    torch::Tensor labels = torch::arange(I.size(0), torch::TensorOptions().dtype(torch::kLong).device(I.device()));
+    p.loss = (torch::nn::functional::cross_entropy(p.logitsPerImage, labels) +
+              torch::nn::functional::cross_entropy(p.logitsPerImage.t(), labels)) /
+             2.0;
+    return p;
+}
+
+torch::Tensor infoNceLoss(const torch::Tensor& I, const torch::Tensor& T, const torch::Tensor& logitScale) {
+    return infoNceLossParts(I, T, logitScale).loss;
+}
+
+torch::Tensor infoNceLoss(const torch::Tensor& I, const torch::Tensor& T, double logitScale) {
+    return infoNceLoss(I, T, torch::full({}, logitScale, I.options()));
+}
+
+// ---------------------------------------------------------------- reading dimensions
+
+BertConfig inferBertConfig(const io::TensorMap& w, const BertConfig* hint, int64_t numHeads) {
+    const std::string what = "BERT weights";
+    const at::Tensor& word = needDims(w, "embeddings.word_embeddings.weight", 2, what);
+    const at::Tensor& pos = needDims(w, "embeddings.position_embeddings.weight", 2, what);
+    BertConfig c = hint ? *hint : BertConfig();
+    int64_t vocab = word.size(0), hidden = word.size(1), positions = pos.size(0);
+    int64_t typeVocab = 0;
+    if (auto it = w.find("embeddings.token_type_embeddings.weight"); it != w.end()) {
+        if (it->second.dim() != 2) throw Error(what + ": token_type_embeddings must be 2-D, got " + shapeOf(it->second));
+        typeVocab = it->second.size(0);
+    } else {
+        throw Error(what + ": weight 'embeddings.token_type_embeddings.weight' is missing");
+    }
+    std::set<int64_t> layers = indicesUnder(w, "encoder.layer.");
+    int64_t numLayers = static_cast<int64_t>(layers.size());
+    int64_t i = 0;
+    for (int64_t l : layers)
+        if (l != i++) throw Error(what + ": encoder layers are not numbered 0.." + std::to_string(numLayers - 1) +
+                                  " (layer " + std::to_string(l) + " found)");
+    int64_t intermediate = c.intermediateSize;
+    if (numLayers > 0) intermediate = needDims(w, "encoder.layer.0.intermediate.dense.weight", 2, what).size(0);
+    if (pos.size(1) != hidden)
+        throw Error(what + ": position embeddings are " + shapeOf(pos) + " but word embeddings have width " +
+                    std::to_string(hidden));
+
+    if (hint) {
+        auto check = [&](const char* field, int64_t fromConfig, int64_t fromShapes) {
+            if (fromConfig != fromShapes)
+                throw Error("BERT config says " + std::string(field) + " = " + std::to_string(fromConfig) +
+                            " but the weights have " + std::to_string(fromShapes));
+        };
+        check("vocab_size", hint->vocabSize, vocab);
+        check("hidden_size", hint->hiddenSize, hidden);
+        check("num_hidden_layers", hint->numLayers, numLayers);
+        check("intermediate_size", hint->intermediateSize, intermediate);
+        check("max_position_embeddings", hint->maxPositions, positions);
+        check("type_vocab_size", hint->typeVocabSize, typeVocab);
+    }
+    c.vocabSize = vocab;
+    c.hiddenSize = hidden;
+    c.numLayers = numLayers;
+    c.intermediateSize = intermediate;
+    c.maxPositions = positions;
+    c.typeVocabSize = typeVocab;
+    if (numHeads > 0) {
+        c.numHeads = numHeads;
+    } else if (!hint) {
+        c.numHeads = std::max<int64_t>(1, hidden / 64);
+    }
+    if (c.numHeads <= 0 || hidden % c.numHeads != 0)
+        throw Error(what + ": hidden size " + std::to_string(hidden) + " is not divisible by " +
+                    std::to_string(c.numHeads) + " attention heads; give the number of heads (config.json or --heads)");
+    return c;
+}
+
+std::string guessBackboneFamily(const io::TensorMap& w) {
+    bool resnet = false, efficientnet = false, vit = false, swin = false;
+    for (const auto& [k, v] : w) {
+        if (startsWith(k, "layer1.0.conv1.") || startsWith(k, "layer4.0.")) resnet = true;
+        if (startsWith(k, "features.1.0.block.") || startsWith(k, "blocks.0.0.conv_dw.") || startsWith(k, "conv_stem."))
+            efficientnet = true;
+        if (startsWith(k, "encoder.layers.encoder_layer_") || startsWith(k, "conv_proj.") ||
+            (startsWith(k, "blocks.0.attn.qkv.") && !w.count("layers.0.blocks.0.attn.relative_position_bias_table")))
+            vit = true;
+        if (endsWith(k, "attn.relative_position_bias_table") || startsWith(k, "layers.0.blocks.0.")) swin = true;
+    }
+    int hits = int(resnet) + int(efficientnet) + int(vit) + int(swin);
+    if (hits != 1) return "";
+    if (resnet) return "resnet";
+    if (efficientnet) return "efficientnet";
+    if (vit) return "vit";
+    return "swin";
+}
+
+io::TensorMap stripClassifier(const std::string& family, const io::TensorMap& w) {
+    std::vector<std::string> heads;
+    if (family == "resnet") heads = {"fc."};
+    else if (family == "efficientnet") heads = {"classifier."};
+    else if (family == "vit") heads = {"heads."};
+    else if (family == "swin") heads = {"head."};
+    else heads = {"fc.", "classifier.", "heads.", "head."};
+    io::TensorMap out;
+    for (const auto& [k, v] : w) {
+        bool drop = false;
+        for (const auto& h : heads) drop = drop || startsWith(k, h);
+        if (!drop) out[k] = v;
+    }
+    return out;
+}
+
+namespace {
+
+int64_t dimOf(const io::TensorMap& w, const std::string& name, int64_t dims, int64_t index, const std::string& what) {
+    return needDims(w, name, dims, what).size(index);
+}
+
+std::vector<int64_t> contiguousIndices(const io::TensorMap& w, const std::string& prefix, const std::string& what) {
+    std::set<int64_t> s = indicesUnder(w, prefix);
+    std::vector<int64_t> out(s.begin(), s.end());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i] != static_cast<int64_t>(i))
+            throw Error(what + ": '" + prefix + "N' entries are not numbered 0.." + std::to_string(out.size() - 1));
+    return out;
+}
+
+nlohmann::json inferResNet(const io::TensorMap& w, const std::string& what) {
+    nlohmann::json c;
+    const at::Tensor& conv1 = needDims(w, "conv1.weight", 4, what);
+    c["stem_width"] = conv1.size(0);
+    c["small_stem"] = conv1.size(2) == 3;
+    bool bottleneck = w.count("layer1.0.conv3.weight") > 0;
+    c["block"] = bottleneck ? "bottleneck" : "basic";
+    std::vector<int64_t> layers, planes;
+    int64_t groups = 1, widthPerGroup = 64;
+    for (int k = 1;; ++k) {
+        std::string stage = "layer" + std::to_string(k) + ".";
+        std::set<int64_t> blocks = indicesUnder(w, stage);
+        if (blocks.empty()) break;
+        if (*blocks.rbegin() + 1 != static_cast<int64_t>(blocks.size()))
+            throw Error(what + ": blocks of " + stage + " are not numbered from 0");
+        layers.push_back(static_cast<int64_t>(blocks.size()));
+        if (bottleneck) {
+            int64_t out = dimOf(w, stage + "0.conv3.weight", 4, 0, what);
+            if (out % 4 != 0) throw Error(what + ": " + stage + "0.conv3 has " + std::to_string(out) + " channels, not a multiple of 4");
+            int64_t p = out / 4;
+            int64_t width = dimOf(w, stage + "0.conv1.weight", 4, 0, what);
+            int64_t perGroupIn = dimOf(w, stage + "0.conv2.weight", 4, 1, what);
+            if (perGroupIn <= 0 || width % perGroupIn != 0) throw Error(what + ": cannot read the groups of " + stage + "0.conv2");
+            int64_t g = width / perGroupIn;
+            if ((width * 64) % (p * g) != 0) throw Error(what + ": cannot read width_per_group of " + stage + "0");
+            if (k == 1) {
+                groups = g;
+                widthPerGroup = width * 64 / (p * g);
+            } else if (g != groups || width * 64 / (p * g) != widthPerGroup) {
+                throw Error(what + ": stages have different groups/width_per_group");
+            }
+            planes.push_back(p);
+        } else {
+            planes.push_back(dimOf(w, stage + "0.conv1.weight", 4, 0, what));
+        }
+    }
+    if (layers.empty()) throw Error(what + ": no ResNet stages (layer1.*) found");
+    c["layers"] = layers;
+    c["stage_planes"] = planes;
+    c["groups"] = groups;
+    c["width_per_group"] = widthPerGroup;
+    return c;
+}
+
+nlohmann::json inferEfficientNet(const io::TensorMap& w, const std::string& what) {
+    std::vector<int64_t> feats = contiguousIndices(w, "features.", what);
+    if (feats.size() < 3) throw Error(what + ": no EfficientNet stages (features.N.*) found");
+    int64_t numStages = static_cast<int64_t>(feats.size()) - 2;
+    std::vector<MBConvStage> b0 = efficientNetB0Stages();
+    if (numStages != static_cast<int64_t>(b0.size()))
+        throw Error(what + ": " + std::to_string(numStages) + " MBConv stages; only EfficientNets with the B0 stage layout (" +
+                    std::to_string(b0.size()) + " stages) can be read from weights");
+    nlohmann::json stages = nlohmann::json::array();
+    for (int64_t s = 1; s <= numStages; ++s) {
+        std::string stage = "features." + std::to_string(s) + ".";
+        std::set<int64_t> blocks = indicesUnder(w, stage);
+        if (blocks.empty() || *blocks.rbegin() + 1 != static_cast<int64_t>(blocks.size()))
+            throw Error(what + ": blocks of " + stage + "N are missing or not numbered from 0");
+        std::string b = stage + "0.block.";
+        // Expand conv: 1x1 [expanded, in, 1, 1]; depthwise conv: [channels, 1, k, k]. Without expansion
+        // (ratio 1) block.0 is the depthwise conv.
+        bool hasExpand = dimOf(w, b + "0.0.weight", 4, 1, what) != 1;
+        int dwIndex = hasExpand ? 1 : 0;
+        int projIndex = hasExpand ? 3 : 2;
+        const at::Tensor& dw = needDims(w, b + std::to_string(dwIndex) + ".0.weight", 4, what);
+        const at::Tensor& proj = needDims(w, b + std::to_string(projIndex) + ".0.weight", 4, what);
+        int64_t expanded = dw.size(0);
+        int64_t inChannels = hasExpand ? dimOf(w, b + "0.0.weight", 4, 1, what) : expanded;
+        int64_t outChannels = proj.size(0);
+        nlohmann::json st;
+        st["expand_ratio"] = static_cast<double>(expanded) / static_cast<double>(inChannels);
+        st["kernel"] = dw.size(2);
+        st["stride"] = b0[static_cast<std::size_t>(s - 1)].stride;
+        st["in_channels"] = inChannels;
+        st["out_channels"] = outChannels;
+        st["num_layers"] = static_cast<int64_t>(blocks.size());
+        stages.push_back(st);
+    }
+    nlohmann::json c;
+    c["stages"] = stages;
+    c["width_mult"] = 1.0;
+    c["depth_mult"] = 1.0;
+    int64_t last = dimOf(w, "features." + std::to_string(numStages + 1) + ".0.weight", 4, 0, what);
+    // 0 means "4 x the last stage's channels" (the presets' way of saying it).
+    c["last_channels"] = last == 4 * stages.back()["out_channels"].get<int64_t>() ? 0 : last;
+    return c;
+}
+
+nlohmann::json inferVit(const io::TensorMap& w, const std::string& what) {
+    const at::Tensor& proj = needDims(w, "conv_proj.weight", 4, what);
+    const at::Tensor& pos = needDims(w, "encoder.pos_embedding", 3, what);
+    int64_t hidden = proj.size(0), patch = proj.size(2);
+    int64_t tokens = pos.size(1) - 1;
+    auto grid = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(tokens))));
+    if (tokens <= 0 || grid * grid != tokens)
+        throw Error(what + ": encoder.pos_embedding " + shapeOf(pos) + " is not a class token plus a square patch grid");
+    auto numLayers = static_cast<int64_t>(contiguousIndices(w, "encoder.layers.encoder_layer_", what).size());
+    if (numLayers == 0) throw Error(what + ": no ViT encoder layers found");
+    nlohmann::json c;
+    c["image_size"] = grid * patch;
+    c["patch_size"] = patch;
+    c["num_layers"] = numLayers;
+    c["hidden_dim"] = hidden;
+    c["num_heads"] = std::max<int64_t>(1, hidden / 64);
+    c["mlp_dim"] = dimOf(w, "encoder.layers.encoder_layer_0.mlp.0.weight", 2, 0, what);
+    return c;
+}
+
+nlohmann::json inferSwin(const io::TensorMap& w, const std::string& what) {
+    const at::Tensor& patch = needDims(w, "features.0.0.weight", 4, what);
+    int64_t embed = patch.size(0);
+    std::vector<int64_t> depths, heads;
+    int64_t window = 0;
+    double mlpRatio = 4.0;
+    for (int64_t s = 1;; s += 2) {
+        std::string stage = "features." + std::to_string(s) + ".";
+        std::set<int64_t> blocks = indicesUnder(w, stage);
+        if (blocks.empty()) break;
+        depths.push_back(static_cast<int64_t>(blocks.size()));
+        const at::Tensor& table = needDims(w, stage + "0.attn.relative_position_bias_table", 2, what);
+        heads.push_back(table.size(1));
+        auto side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(table.size(0)))));
+        if (side * side != table.size(0) || side % 2 == 0)
+            throw Error(what + ": " + stage + "0.attn.relative_position_bias_table " + shapeOf(table) +
+                        " does not belong to a square window");
+        if (window == 0) {
+            window = (side + 1) / 2;
+            int64_t dim = dimOf(w, stage + "0.norm1.weight", 1, 0, what);
+            mlpRatio = static_cast<double>(dimOf(w, stage + "0.mlp.0.weight", 2, 0, what)) / static_cast<double>(dim);
+        }
+    }
+    if (depths.empty()) throw Error(what + ": no Swin stages (features.1.*) found");
+    nlohmann::json c;
+    c["patch_size"] = {patch.size(2), patch.size(3)};
+    c["embed_dim"] = embed;
+    c["depths"] = depths;
+    c["num_heads"] = heads;
+    c["window_size"] = {window, window};
+    c["mlp_ratio"] = mlpRatio;
+    return c;
+}
+
+}  // namespace
+
+nlohmann::json inferBackboneConfig(const std::string& familyOrArch, const io::TensorMap& weights) {
+    std::string family = backboneFamily(familyOrArch);
+    const std::string what = family + " image weights";
+    io::TensorMap w = stripClassifier(family, weights);
+    nlohmann::json c;
+    if (family == "resnet") c = inferResNet(w, what);
+    else if (family == "efficientnet") c = inferEfficientNet(w, what);
+    else if (family == "vit") c = inferVit(w, what);
+    else c = inferSwin(w, what);
+    c["num_classes"] = 0;
+    // Check: the inferred architecture has exactly these parameter names and shapes.
+    Backbone probe = makeBackbone(family, c);
+    io::TensorMap expected = stateDict(*probe);
+    LoadReport report;
+    for (const auto& [name, t] : expected) {
+        auto it = w.find(name);
+        if (it == w.end()) report.missing.push_back(name);
+        else if (it->second.sizes() != t.sizes())
+            report.mismatched.push_back(name + ": weights " + shapeOf(it->second) + " vs inferred " + shapeOf(t));
+    }
+    for (const auto& [name, t] : w)
+        if (!expected.count(name)) report.unexpected.push_back(name);
+    if (!report.ok())
+        throw Error("could not read a " + family + " configuration from the image weights; give the architecture "
+                    "explicitly (--arch):" + report.describe(6));
+    return c;
+}
+
+ImageTowerImport importImageTower(const io::TensorMap& weights, const std::string& archHint,
+                                  const nlohmann::json& overrides) {
+    std::string family;
+    if (!archHint.empty()) {
+        family = backboneFamily(archHint);
+    } else {
+        family = guessBackboneFamily(weights);
+        if (family.empty())
+            throw Error("cannot tell the image encoder's architecture from its weight names; give it explicitly "
+                        "(--arch efficientnet_b0|resnet50|vit_b_16|swin_t or a family: efficientnet, resnet, vit, swin)");
+    }
+    ImageTowerImport out;
+    out.naming = detectNaming(weights);
+    io::TensorMap tv = weights;
+    if (out.naming == "timm") tv = timmToTorchvision(archHint.empty() ? family : archHint, weights);
+    tv = stripClassifier(family, tv);
+
+    const auto presets = backbonePresets();
+    bool isPreset = std::find(presets.begin(), presets.end(), archHint) != presets.end();
+    nlohmann::json cfg;
+    if (isPreset) {
+        cfg = presetConfig(archHint);
+        cfg["num_classes"] = 0;
+    } else {
+        cfg = inferBackboneConfig(family, tv);
+    }
+    if (family == "vit" && out.naming == "timm") {
+        // timm's global_pool='avg' models carry fc_norm (mapped to encoder.ln) and pool the patch tokens.
+        if (weights.count("fc_norm.weight")) cfg["global_pool"] = "avg";
+        cfg["pos_embed_resample"] = "timm";
+    }
+    if (!overrides.is_null() && !overrides.is_object()) throw Error("image config overrides must be a JSON object");
+    if (overrides.is_object())
+        for (auto it = overrides.begin(); it != overrides.end(); ++it) cfg[it.key()] = it.value();
+    cfg["num_classes"] = 0;
+    // Build once: the names and shapes must agree exactly.
+    Backbone probe = makeBackbone(family, cfg);
+    io::TensorMap expected = stateDict(*probe);
+    LoadReport report;
+    for (const auto& [name, t] : expected) {
+        auto it = tv.find(name);
+        if (it == tv.end()) report.missing.push_back(name);
+        else if (it->second.sizes() != t.sizes())
+            report.mismatched.push_back(name + ": weights " + shapeOf(it->second) + " vs " + family + " " + shapeOf(t));
+    }
+    for (const auto& [name, t] : tv)
+        if (!expected.count(name)) report.unexpected.push_back(name);
+    if (!report.ok())
+        throw Error("the image weights do not fit " + (archHint.empty() ? family : archHint) + ":" + report.describe(6));
+    out.arch = family;
+    out.config = probe->config();
+    out.featureDim = probe->featureDim();
+    out.weights = std::move(tv);
+    return out;
+}
+
+// ---------------------------------------------------------------- Simple-CLIP import
+
+SimpleClipImport simpleClipToLowclip(const io::TensorMap& stateDict, const BertConfig* bertHint, int64_t numHeads,
+                                     const std::string& imageArch, const nlohmann::json& imageOverrides) {
+    const std::string what = "Simple-CLIP state dict";
+    // Towers: Simple-CLIP wraps them in `.model`; a LowCLIP-native dict has them directly.
+    auto tower = [&](const std::string& name) {
+        io::TensorMap t = selectPrefix(stateDict, name + ".model.");
+        if (t.empty()) t = selectPrefix(stateDict, name + ".");
+        return t;
+    };
+    io::TensorMap text = tower("text_encoder");
+    io::TensorMap image = tower("image_encoder");
+    io::TensorMap textProj = selectPrefix(stateDict, "text_projection.");
+    io::TensorMap imageProj = selectPrefix(stateDict, "image_projection.");
+    if (text.empty() || image.empty() || textProj.empty() || imageProj.empty()) {
+        std::string missing;
+        if (text.empty()) missing += " text_encoder.*";
+        if (image.empty()) missing += " image_encoder.*";
+        if (textProj.empty()) missing += " text_projection.*";
+        if (imageProj.empty()) missing += " image_projection.*";
+        throw Error(what + " has no" + missing +
+                    " weights; expected a torch.save(CLIPModel().state_dict()) of Simple-CLIP/LowCLIP");
+    }
+    for (const auto& [k, v] : stateDict) {
+        if (startsWith(k, "text_encoder.") || startsWith(k, "image_encoder.") || startsWith(k, "text_projection.") ||
+            startsWith(k, "image_projection.") || k == "logit_scale")
+            continue;
+        throw Error(what + ": unexpected weight '" + k + "'");
+    }
+    // Text tower: Hugging Face names, perhaps with a "bert." prefix; drop position_ids buffers and heads.
+    if (text.count("bert.embeddings.word_embeddings.weight")) text = selectPrefix(text, "bert.");
+    text = renameKeys(text, [](const std::string& k) {
+        if (endsWith(k, "position_ids") || startsWith(k, "cls.")) return std::string();
+        if (endsWith(k, "LayerNorm.gamma")) return k.substr(0, k.size() - 5) + "weight";
+        if (endsWith(k, "LayerNorm.beta")) return k.substr(0, k.size() - 4) + "bias";
+        return k;
+    });
+
+    ImageTowerImport imageTower = importImageTower(image, imageArch, imageOverrides);
+
+    SimpleClipImport out;
+    ClipConfig& c = out.config;
+    c.text = inferBertConfig(text, bertHint, numHeads);
+    c.imageArch = imageTower.arch;
+    c.imageConfig = imageTower.config;
+    c.maxTextLength = static_cast<int>(std::min<int64_t>(c.maxTextLength, c.text.maxPositions));
+    const at::Tensor& tp = needDims(textProj, "projection.weight", 2, what + " (text_projection)");
+    const at::Tensor& ip = needDims(imageProj, "projection.weight", 2, what + " (image_projection)");
+    if (tp.size(0) != ip.size(0))
+        throw Error(what + ": text projection is " + std::to_string(tp.size(0)) + "-dimensional but image projection is " +
+                    std::to_string(ip.size(0)) + "-dimensional");
+    c.projectionDim = tp.size(0);
+    if (ip.size(1) != imageTower.featureDim)
+        throw Error(what + ": image_projection.projection.weight is " + shapeOf(ip) + " but the image encoder gives " +
+                    std::to_string(imageTower.featureDim) + " features");
+    if (tp.size(1) != c.text.hiddenSize)
+        throw Error(what + ": text_projection.projection.weight is " + shapeOf(tp) + " but the text encoder's hidden size is " +
+                    std::to_string(c.text.hiddenSize));
+
+    out.weights = addPrefix(text, "text_encoder.");
+    for (auto& [k, v] : addPrefix(imageTower.weights, "image_encoder.")) out.weights[k] = v;
+    for (auto& [k, v] : addPrefix(textProj, "text_projection.")) out.weights[k] = v;
+    for (auto& [k, v] : addPrefix(imageProj, "image_projection.")) out.weights[k] = v;
+    if (auto it = stateDict.find("logit_scale"); it != stateDict.end()) {
+        if (it->second.numel() != 1) throw Error(what + ": logit_scale must be a single number, got " + shapeOf(it->second));
+        out.weights["logit_scale"] = it->second.reshape({});
+        c.logitScaleInit = it->second.to(torch::kDouble).item<double>();
+    } else {
+        out.weights["logit_scale"] = torch::full({}, c.logitScaleInit, torch::kFloat32);
+    }
+    return out;
+}
+
+}  // namespace lowclip::nn

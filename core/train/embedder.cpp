@@ -1,0 +1,154 @@
+// loadEmbedder: a model bundle behind the plain-C++ Embedder interface (core/train/embedder.h).
+#include "core/train/embedder.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/io/bundle.h"
+#include "core/nn/runtime.h"
+#include "core/text/tokenizer.h"
+#include "core/vision/preprocess.h"
+
+namespace lowclip::train {
+
+namespace {
+
+constexpr std::size_t kImageBatch = 32;
+constexpr std::size_t kTextBatch = 64;
+
+// 64-bit FNV-1a over the file's bytes, as 16 hex digits.
+std::string hashFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read '" + path + "' to identify the model");
+    std::uint64_t h = 1469598103934665603ULL;
+    std::vector<char> buf(1 << 20);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        std::streamsize n = in.gcount();
+        const auto* p = reinterpret_cast<const unsigned char*>(buf.data());
+        for (std::streamsize i = 0; i < n; ++i) {
+            h ^= p[i];
+            h *= 1099511628211ULL;
+        }
+    }
+    char out[17];
+    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+    return out;
+}
+
+std::vector<float> toRows(const torch::Tensor& normalized) {
+    torch::Tensor cpu = normalized.to(torch::kCPU, torch::kFloat32).contiguous();
+    const float* p = cpu.data_ptr<float>();
+    return std::vector<float>(p, p + cpu.numel());
+}
+
+class BundleEmbedder : public Embedder {
+public:
+    BundleEmbedder(const std::string& dir, const std::string& device) {
+        loaded_ = io::loadBundle(dir, device);
+        device_ = nn::pickDevice(device);
+        const nn::ClipConfig& c = loaded_.config;
+        spec_.imageSize = c.imageSize;
+        spec_.resizeSize = c.resizeSize;
+        spec_.mean = c.mean;
+        spec_.std = c.std;
+        spec_.interpolation = c.interpolation;
+        modelId_ = hashFile(dir + "/" + io::kBundleWeightsFile);
+        unsigned hw = std::thread::hardware_concurrency();
+        threads_ = std::max(1u, std::min(hw == 0 ? 2u : hw, 16u));
+    }
+
+    int dim() const override { return static_cast<int>(loaded_.config.projectionDim); }
+    std::string modelId() const override { return modelId_; }
+    int imageSize() const override { return loaded_.config.imageSize; }
+
+    std::vector<float> encodeImages(const std::vector<vision::Image>& images) override {
+        std::vector<float> out;
+        out.reserve(images.size() * static_cast<std::size_t>(dim()));
+        const int64_t side = spec_.imageSize;
+        const std::size_t plane = static_cast<std::size_t>(3 * side * side);
+        for (std::size_t start = 0; start < images.size(); start += kImageBatch) {
+            std::size_t n = std::min(kImageBatch, images.size() - start);
+            torch::Tensor batch = torch::empty({static_cast<int64_t>(n), 3, side, side}, torch::kFloat32);
+            float* base = batch.data_ptr<float>();
+            preprocessParallel(images, start, n, base, plane);
+            c10::InferenceMode guard;
+            torch::Tensor emb = loaded_.model->encodeImages(batch.to(device_));
+            auto rows = toRows(torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1)));
+            out.insert(out.end(), rows.begin(), rows.end());
+        }
+        return out;
+    }
+
+    std::vector<float> encodeTexts(const std::vector<std::string>& texts) override {
+        std::vector<float> out;
+        out.reserve(texts.size() * static_cast<std::size_t>(dim()));
+        for (std::size_t start = 0; start < texts.size(); start += kTextBatch) {
+            std::size_t n = std::min(kTextBatch, texts.size() - start);
+            std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
+                                           texts.begin() + static_cast<std::ptrdiff_t>(start + n));
+            text::BatchEncoding enc =
+                loaded_.tokenizer->encodeBatch(chunk, loaded_.config.maxTextLength, text::Padding::Longest);
+            auto opts = torch::TensorOptions().dtype(torch::kInt64);
+            torch::Tensor ids = torch::from_blob(enc.ids.data(), {enc.batch, enc.length}, opts).clone();
+            torch::Tensor mask = torch::from_blob(enc.attentionMask.data(), {enc.batch, enc.length}, opts).clone();
+            c10::InferenceMode guard;
+            torch::Tensor emb = loaded_.model->encodeTexts(ids.to(device_), mask.to(device_));
+            auto rows = toRows(torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1)));
+            out.insert(out.end(), rows.begin(), rows.end());
+        }
+        return out;
+    }
+
+private:
+    void preprocessParallel(const std::vector<vision::Image>& images, std::size_t start, std::size_t n, float* base,
+                            std::size_t plane) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (images[start + i].empty() || images[start + i].rgb.size() < static_cast<std::size_t>(images[start + i].width) *
+                                                                              static_cast<std::size_t>(images[start + i].height) * 3)
+                throw Error("image " + std::to_string(start + i) + " is empty or has too few pixels to encode");
+        std::size_t workers = std::min<std::size_t>(threads_, n);
+        std::exception_ptr failure;
+        std::mutex failureMutex;
+        auto work = [&](std::size_t w) {
+            try {
+                for (std::size_t i = w; i < n; i += workers) vision::preprocessInto(images[start + i], spec_, base + i * plane);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(failureMutex);
+                if (!failure) failure = std::current_exception();
+            }
+        };
+        if (workers <= 1) {
+            work(0);
+        } else {
+            std::vector<std::thread> pool;
+            pool.reserve(workers - 1);
+            for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+            work(0);
+            for (auto& t : pool) t.join();
+        }
+        if (failure) std::rethrow_exception(failure);
+    }
+
+    io::LoadedBundle loaded_;
+    c10::Device device_{c10::kCPU};
+    vision::PreprocessSpec spec_;
+    std::string modelId_;
+    std::size_t threads_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device) {
+    return std::make_unique<BundleEmbedder>(bundleDir, device);
+}
+
+}  // namespace lowclip::train
