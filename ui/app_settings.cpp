@@ -1,0 +1,60 @@
+#include "ui/app_settings.h"
+
+#include <QDir>
+
+#include "ui/ui_util.h"
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+AppSettings::AppSettings(const QString& dataDir)
+    : dataDir_(dataDir), settings_(std::make_unique<QSettings>(QDir(dataDir).filePath(QStringLiteral("settings.ini")),
+                                                               QSettings::IniFormat)) {}
+
+EngineOptions AppSettings::engineOptions() const {
+    EngineOptions o;
+    o.device = toStd(settings_->value(QStringLiteral("engine/device"), QStringLiteral("auto")).toString());
+    o.threads = settings_->value(QStringLiteral("engine/threads"), 0).toInt();
+    o.hnswM = settings_->value(QStringLiteral("index/M"), o.hnswM).toInt();
+    o.hnswEfConstruction = settings_->value(QStringLiteral("index/efConstruction"), o.hnswEfConstruction).toInt();
+    o.hnswEfSearch = settings_->value(QStringLiteral("index/efSearch"), o.hnswEfSearch).toInt();
+    o.thumbnailSize = thumbnailSize();
+    return o;
+}
+
+void AppSettings::setEngineOptions(const EngineOptions& o) {
+    settings_->setValue(QStringLiteral("engine/device"), toQ(o.device));
+    settings_->setValue(QStringLiteral("engine/threads"), o.threads);
+    settings_->setValue(QStringLiteral("index/M"), o.hnswM);
+    settings_->setValue(QStringLiteral("index/efConstruction"), o.hnswEfConstruction);
+    settings_->setValue(QStringLiteral("index/efSearch"), o.hnswEfSearch);
+    settings_->setValue(QStringLiteral("ui/thumbnailSize"), o.thumbnailSize);
+}
+
+int AppSettings::thumbnailSize() const {
+    return std::clamp(settings_->value(QStringLiteral("ui/thumbnailSize"), 160).toInt(), 64, 512);
+}
+
+QString AppSettings::language() const { return settings_->value(QStringLiteral("ui/language")).toString(); }
+void AppSettings::setLanguage(const QString& lang) { settings_->setValue(QStringLiteral("ui/language"), lang); }
+
+QStringList AppSettings::searchHistory() const { return settings_->value(QStringLiteral("search/history")).toStringList(); }
+
+void AppSettings::addToHistory(const QString& query) {
+    const QString q = query.trimmed();
+    if (q.isEmpty()) return;
+    QStringList h = searchHistory();
+    h.removeAll(q);
+    h.prepend(q);
+    while (h.size() > kHistoryMax) h.removeLast();
+    settings_->setValue(QStringLiteral("search/history"), h);
+}
+
+QByteArray AppSettings::windowGeometry() const { return settings_->value(QStringLiteral("ui/geometry")).toByteArray(); }
+void AppSettings::setWindowGeometry(const QByteArray& g) { settings_->setValue(QStringLiteral("ui/geometry"), g); }
+QByteArray AppSettings::windowState() const { return settings_->value(QStringLiteral("ui/state")).toByteArray(); }
+void AppSettings::setWindowState(const QByteArray& s) { settings_->setValue(QStringLiteral("ui/state"), s); }
+
+}  // namespace ui
+}  // namespace lowclip

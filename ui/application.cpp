@@ -1,0 +1,119 @@
+#include "ui/application.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QIcon>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <QTranslator>
+#include <memory>
+
+#include "ui/app_settings.h"
+#include "ui/backend.h"
+#include "ui/main_window.h"
+#include "ui/ui_util.h"
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+void setApplicationIdentity() {
+    // No organisation name: AppDataLocation is then <data home>/lowclip, where the CLI looks too.
+    QCoreApplication::setOrganizationName(QString());
+    QCoreApplication::setOrganizationDomain(QString());
+    QCoreApplication::setApplicationName(QStringLiteral("lowclip"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LOWCLIP_VERSION));
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("LowCLIP"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.lowclip.Desktop"));
+}
+
+QString defaultDataDir() { return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation); }
+
+StartOptions parseCommandLine(QApplication& app) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QCoreApplication::translate("lowclip::ui::Application",
+                                                                 "Find photos by describing them in Azerbaijani."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption dataDir(QStringLiteral("data-dir"),
+                               QCoreApplication::translate("lowclip::ui::Application",
+                                                           "Keep the library, models and settings in <folder>."),
+                               QStringLiteral("folder"));
+    QCommandLineOption lang(QStringLiteral("lang"),
+                            QCoreApplication::translate("lowclip::ui::Application", "User interface language: az or en."),
+                            QStringLiteral("language"));
+    parser.addOption(dataDir);
+    parser.addOption(lang);
+    parser.process(app);
+    StartOptions o;
+    o.dataDir = parser.value(dataDir);
+    o.language = parser.value(lang);
+    return o;
+}
+
+QString installTranslations(QApplication& app, const QString& language) {
+    static std::unique_ptr<QTranslator> ours, qtBase;
+    if (ours) app.removeTranslator(ours.get());
+    if (qtBase) app.removeTranslator(qtBase.get());
+    ours = std::make_unique<QTranslator>();
+    qtBase = std::make_unique<QTranslator>();
+    QString lang = language;
+    if (lang.isEmpty()) {
+        // Follow the system: Azerbaijani when it is among the UI languages, else English.
+        lang = QStringLiteral("en");
+        for (const QString& l : QLocale().uiLanguages())
+            if (l.startsWith(QLatin1String("az"))) {
+                lang = QStringLiteral("az");
+                break;
+            }
+    }
+    if (ours->load(QStringLiteral(":/i18n/lowclip_%1.qm").arg(lang))) app.installTranslator(ours.get());
+    if (qtBase->load(QStringLiteral("qtbase_%1").arg(lang), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        app.installTranslator(qtBase.get());
+    // Numbers and dates follow the UI language when it is Azerbaijani, else the system's locale.
+    QLocale::setDefault(lang == QLatin1String("az") ? QLocale(QLocale::Azerbaijani, QLocale::Azerbaijan) : QLocale::system());
+    return lang;
+}
+
+int runApplication(int argc, char** argv) {
+    QApplication app(argc, argv);
+    setApplicationIdentity();
+    app.setWindowIcon(QIcon(QStringLiteral(":/icons/io.lowclip.Desktop.svg")));
+    const StartOptions options = parseCommandLine(app);
+    const QString dataDir = options.dataDir.isEmpty() ? defaultDataDir() : QDir(options.dataDir).absolutePath();
+    if (!QDir().mkpath(dataDir)) {
+        installTranslations(app, options.language);
+        QMessageBox::critical(nullptr, QStringLiteral("LowCLIP"),
+                              QCoreApplication::translate("lowclip::ui::Application",
+                                                          "The data folder %1 cannot be created. Check that the disk "
+                                                          "is writable, or start LowCLIP with --data-dir FOLDER.")
+                                  .arg(dataDir));
+        return 1;
+    }
+    AppSettings settings(dataDir);
+    installTranslations(app, options.language.isEmpty() ? settings.language() : options.language);
+
+    std::shared_ptr<Engine> engine;
+    try {
+        engine = openEngine(toStd(dataDir), settings.engineOptions());
+    } catch (const std::exception& e) {
+        QMessageBox::critical(nullptr, QStringLiteral("LowCLIP"),
+                              QCoreApplication::translate("lowclip::ui::Application",
+                                                          "The photo library in %1 cannot be opened: %2\n\nIf LowCLIP is "
+                                                          "already running, use that window.")
+                                  .arg(dataDir, QString::fromUtf8(e.what())));
+        return 1;
+    }
+    Backend backend(engine);
+    MainWindow window(&backend, &settings);
+    window.show();
+    const int rc = app.exec();
+    backend.waitForIdle();
+    return rc;
+}
+
+}  // namespace ui
+}  // namespace lowclip

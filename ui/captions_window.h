@@ -1,0 +1,91 @@
+#pragma once
+// "Captions": every captioned photo with its text, editable in place; delete; import and export
+// as TSV (path<TAB>caption). The header says how many pairs are ready for teaching the model.
+#include <QAbstractTableModel>
+#include <QDialog>
+#include <QSortFilterProxyModel>
+
+#include "ui/engine/engine.h"
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+class Backend;
+
+class CaptionsModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { PhotoColumn, TextColumn, SourceColumn, ColumnCount };
+    CaptionsModel(Backend* backend, QObject* parent = nullptr);
+    void setCaptions(std::vector<Caption> captions);
+    const Caption& captionAt(int row) const { return rows_[std::size_t(row)]; }
+    void removeCaptionRow(int row);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    bool setData(const QModelIndex& index, const QVariant& value, int role) override;
+
+Q_SIGNALS:
+    void edited();
+    void failed(const QString& message);
+
+private:
+    Backend* backend_;
+    std::vector<Caption> rows_;
+};
+
+// Case-insensitive filtering by Azerbaijani rules (I/ı, İ/i).
+class AzFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void setNeedle(const QString& text);
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
+
+private:
+    QString needle_;
+};
+
+class CaptionsWindow : public QDialog {
+    Q_OBJECT
+public:
+    CaptionsWindow(Backend* backend, QWidget* parent = nullptr);
+    void reload();
+    QTableView* table() const { return table_; }
+    CaptionsModel* model() const { return model_; }
+    bool isLoading() const { return loading_; }
+
+Q_SIGNALS:
+    void captionsChanged();
+
+private:
+    void deleteSelected();
+    void importTsv();
+    void exportTsv();
+    void updateHeader();
+    void showError(const QString& message);
+
+    Backend* backend_;
+    CaptionsModel* model_;
+    AzFilterProxy* proxy_;
+    QTableView* table_;
+    QLabel* header_;
+    QLineEdit* filter_;
+    QPushButton* delete_;
+    std::size_t pairs_ = 0;
+    bool loading_ = false;
+};
+
+}  // namespace ui
+}  // namespace lowclip

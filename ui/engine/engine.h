@@ -1,0 +1,227 @@
+#pragma once
+// The UI's only door into the engine: plain C++ types, no Qt and no Torch in this header.
+//
+// Qt code includes this header and nothing else from core's model side; the implementation
+// (engine.cpp) includes core/library, core/train and core/io headers, which may pull in Torch,
+// and therefore never includes a Qt header. Every call may take long: the UI calls them on
+// worker threads (see ui/backend.h). An Engine is safe to call from several threads at once;
+// long writers (indexing, training) do not block searches longer than one batch.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/progress.h"
+
+namespace lowclip::ui {
+
+// One photo in the catalog, as a search result or in the preview.
+struct Photo {
+    std::int64_t id = 0;
+    std::string path;       // UTF-8 for display (lossy for invalid names)
+    std::string root;       // the library folder it belongs to
+    float score = 0.0f;     // relevance (cosine similarity) when it comes from a search
+    int width = 0;
+    int height = 0;
+    std::uint64_t bytes = 0;
+    std::string dateTaken;  // ISO 8601 "YYYY-MM-DD[THH:MM:SS]" or empty
+    std::string camera;     // "Make Model" or empty
+    double latitude = 0.0;
+    double longitude = 0.0;
+    bool hasLocation = false;
+};
+
+struct Caption {
+    std::int64_t id = 0;
+    std::int64_t photoId = 0;
+    std::string path;    // of the photo
+    std::string text;
+    std::string source;  // "user", "import", ...
+};
+
+struct SearchOptions {
+    int k = 60;
+    int offset = 0;
+    std::string root;      // only photos under this library folder (empty: all)
+    std::string dateFrom;  // "YYYY-MM-DD" inclusive, empty: open
+    std::string dateTo;    // "YYYY-MM-DD" inclusive, empty: open
+};
+
+struct SearchResult {
+    std::vector<Photo> hits;
+    double milliseconds = 0.0;
+};
+
+struct LibraryState {
+    std::size_t photos = 0;    // photos known to the catalog
+    std::size_t embedded = 0;  // with a vector from the active model
+    std::size_t pending = 0;   // waiting to be embedded
+    std::size_t failed = 0;    // could not be read
+    std::vector<std::string> roots;
+    std::string modelName;     // active model, empty when none
+    bool hasModel = false;
+};
+
+struct FailedFile {
+    std::string path;
+    std::string reason;
+};
+
+struct IndexSummary {
+    std::size_t added = 0, changed = 0, removed = 0, moved = 0, embedded = 0, failed = 0;
+    bool cancelled = false;
+};
+
+struct ModelInfo {
+    std::string name;        // folder name under models/
+    std::string dir;
+    std::string architecture;  // e.g. "bert-4l + efficientnet_b0"
+    std::uint64_t bytes = 0;
+    int dim = 0;
+    std::map<std::string, double> metrics;  // e.g. t2i_r1, t2i_r5, t2i_map
+    std::string created;
+    std::string source;
+    bool active = false;
+};
+
+struct ImportRequest {
+    enum class Kind { Bundle, SimpleClip, HuggingFaceBase };
+    Kind kind = Kind::Bundle;
+    std::string name;          // the new model's name (folder under models/)
+    std::string source;        // Bundle: bundle folder; SimpleClip: state dict file
+    std::string vocab;         // SimpleClip: vocab.txt
+    std::string bertConfig;    // SimpleClip: optional config.json
+    std::string bertFolder;    // HuggingFaceBase: HF BERT folder
+    std::string imageWeights;  // HuggingFaceBase: backbone weights
+    std::string arch;          // HuggingFaceBase: backbone architecture (empty: guess)
+};
+
+struct TrainRequest {
+    std::string baseModel;     // model name; empty: the active model
+    bool useCaptions = true;
+    bool useFeedback = true;
+    std::string preset = "quick";  // "quick" | "thorough"
+    int epochs = 0;            // 0: the preset's
+    double lrHeads = 0.0;      // 0: the preset's
+    double lrImage = 0.0;
+    double lrText = 0.0;
+    std::string freeze;        // "" (the preset's), "heads", "text-attention", "last-layers", "all"
+    int batchSize = 0;         // 0: the preset's
+    std::string newModelName;  // empty: "<base>-ft-<date>"
+};
+
+struct TrainPreset {
+    std::string name;
+    int epochs = 0;
+    double lrHeads = 0.0, lrImage = 0.0, lrText = 0.0;
+    std::string freeze;
+    int batchSize = 0;
+};
+
+struct TrainEvent {
+    enum class Kind { Step, Validation, Message };
+    Kind kind = Kind::Step;
+    int epoch = 0;
+    int epochs = 0;
+    std::size_t step = 0;       // global step
+    std::size_t steps = 0;      // total steps, 0 when unknown
+    double loss = 0.0;
+    double learningRate = 0.0;
+    double recall = 0.0;        // validation text->image Recall@K
+    int recallK = 5;
+    double elapsedSeconds = 0.0;
+    double etaSeconds = -1.0;
+    std::string message;
+};
+
+struct TrainOutcome {
+    std::string modelName;
+    std::string bundleDir;
+    std::map<std::string, double> before;  // metrics of the base model on held-out captions
+    std::map<std::string, double> after;   // metrics of the new model on the same captions
+    std::size_t trainPairs = 0;
+    std::size_t heldOutPairs = 0;
+    bool cancelled = false;
+};
+
+// Size of the demo run. Zeros: the demo's defaults (a few minutes on a laptop CPU); tests ask for
+// a tiny one.
+struct DemoRequest {
+    int steps = 0;
+    int batchSize = 0;
+    int evalImages = 0;  // held-out photos per split (they become the demo library)
+    bool tinyModel = false;
+    std::uint64_t seed = 1;
+};
+
+struct EngineOptions {
+    std::string device = "auto";  // "auto", "cpu", "cuda"
+    int threads = 0;              // 0: all cores
+    int hnswM = 16;
+    int hnswEfConstruction = 200;
+    int hnswEfSearch = 64;
+    int thumbnailSize = 256;
+};
+
+using TrainEventFn = std::function<void(const TrainEvent&)>;
+
+class Engine {
+public:
+    virtual ~Engine() = default;
+
+    // Library.
+    virtual LibraryState state() = 0;
+    virtual std::vector<std::string> roots() = 0;
+    virtual void addRoot(const std::string& folder) = 0;
+    virtual void removeRoot(const std::string& folder) = 0;  // forgets the photos; files stay
+    // Scans every root and embeds what is new or changed with the active model.
+    virtual IndexSummary index(const ProgressFn& progress, const CancelFlag* cancel) = 0;
+    virtual std::vector<FailedFile> failures() = 0;
+
+    // Search.
+    virtual SearchResult search(const std::string& query, const SearchOptions& options) = 0;
+    virtual SearchResult similar(std::int64_t photoId, const SearchOptions& options) = 0;
+    virtual Photo photo(std::int64_t photoId) = 0;
+    // A JPEG (or any Qt-readable) encoding of the photo's thumbnail, at most `size` pixels a side;
+    // empty when the library has none (the UI then decodes the file itself).
+    virtual std::vector<std::uint8_t> thumbnail(std::int64_t photoId, int size) = 0;
+
+    // Captions and feedback.
+    virtual std::vector<Caption> captions() = 0;
+    virtual std::vector<Caption> captionsFor(std::int64_t photoId) = 0;
+    virtual void addCaption(const std::vector<std::int64_t>& photoIds, const std::string& text) = 0;
+    virtual void editCaption(std::int64_t captionId, const std::string& text) = 0;
+    virtual void deleteCaption(std::int64_t captionId) = 0;
+    virtual std::size_t importCaptions(const std::string& tsvPath) = 0;
+    virtual std::size_t exportCaptions(const std::string& tsvPath) = 0;
+    virtual void feedback(const std::string& query, std::int64_t photoId, bool relevant) = 0;
+    // Training pairs available from captions and positive feedback.
+    virtual std::size_t trainingPairs(bool useCaptions, bool useFeedback) = 0;
+
+    // Models.
+    virtual std::vector<ModelInfo> models() = 0;
+    virtual ModelInfo importModel(const ImportRequest& request, const ProgressFn& progress, const CancelFlag* cancel) = 0;
+    virtual void activateModel(const std::string& name) = 0;
+    virtual void exportModel(const std::string& name, const std::string& destinationFolder) = 0;
+    virtual void deleteModel(const std::string& name) = 0;
+
+    // Fine-tuning.
+    virtual std::vector<TrainPreset> trainPresets() = 0;
+    virtual TrainOutcome train(const TrainRequest& request, const TrainEventFn& events, const CancelFlag* cancel) = 0;
+
+    // The demo: trains a small model on generated scenes and builds a demo library from them.
+    virtual void runDemo(const DemoRequest& request, const ProgressFn& progress, const CancelFlag* cancel) = 0;
+
+    // Devices this build can run on ("cpu", and "cuda" when a GPU is usable).
+    virtual std::vector<std::string> devices() = 0;
+    virtual void configure(const EngineOptions& options) = 0;
+};
+
+// Opens (creating when needed) the data folder: `dataDir`/library and `dataDir`/models.
+// Throws lowclip::Error when the library is in use by another process or cannot be opened.
+std::unique_ptr<Engine> openEngine(const std::string& dataDir, const EngineOptions& options);
+
+}  // namespace lowclip::ui

@@ -1,0 +1,929 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QCompleter>
+#include <QDateEdit>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStringListModel>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include "ui/app_settings.h"
+#include "ui/backend.h"
+#include "ui/caption_dialog.h"
+#include "ui/captions_window.h"
+#include "ui/finetune_wizard.h"
+#include "ui/index_controller.h"
+#include "ui/indexing_dialog.h"
+#include "ui/model_manager.h"
+#include "ui/preview_pane.h"
+#include "ui/quick_look.h"
+#include "ui/result_delegate.h"
+#include "ui/results_model.h"
+#include "ui/settings_dialog.h"
+#include "ui/thumbnail_loader.h"
+#include "ui/ui_util.h"
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+namespace {
+constexpr int kResultsPerSearch = 120;
+
+enum DateChoice { AllDates, Last30Days, ThisYear, LastYear, CustomRange };
+}  // namespace
+
+MainWindow::MainWindow(Backend* backend, AppSettings* settings, QWidget* parent)
+    : QMainWindow(parent), backend_(backend), settings_(settings) {
+    setWindowTitle(QStringLiteral("LowCLIP"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/io.lowclip.Desktop.svg")));
+    const int thumb = settings_->thumbnailSize();
+    thumbs_ = new ThumbnailLoader(backend_->enginePtr(), thumb, this);
+    results_ = new ResultsModel(thumbs_, this);
+    delegate_ = new ResultDelegate(thumb, this);
+    indexer_ = new IndexController(backend_, this);
+
+    buildMenus();
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(buildLeftPanel());
+    splitter->addWidget(buildCenter());
+    preview_ = new PreviewPane(backend_, this);
+    preview_->setMinimumWidth(280);
+    splitter->addWidget(preview_);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    splitter->setStretchFactor(2, 0);
+    splitter->setSizes({200, 700, 320});
+    splitter->setChildrenCollapsible(false);
+    setCentralWidget(splitter);
+    buildStatusBar();
+
+    connect(preview_, &PreviewPane::findSimilar, this, &MainWindow::findSimilar);
+    connect(preview_, &PreviewPane::openPhoto, this, &MainWindow::openPhoto);
+    connect(preview_, &PreviewPane::showInFolder, this, &MainWindow::showInFolder);
+    connect(preview_, &PreviewPane::addCaption, this, &MainWindow::askCaption);
+    connect(preview_, &PreviewPane::markRelevant, this, &MainWindow::mark);
+    connect(indexer_, &IndexController::started, this, &MainWindow::onIndexProgress);
+    connect(indexer_, &IndexController::progressChanged, this, &MainWindow::onIndexProgress);
+    connect(indexer_, &IndexController::finished, this, &MainWindow::onIndexFinished);
+    connect(backend_, &Backend::error, this, &MainWindow::showError);
+
+    const QByteArray geometry = settings_->windowGeometry();
+    if (!geometry.isEmpty()) restoreGeometry(geometry);
+    else resize(1280, 800);
+    updateCenterPage();
+    search_->setFocus();
+    refreshState();
+}
+
+MainWindow::~MainWindow() { indexer_->cancel(); }
+
+// ---- building ----------------------------------------------------------------------------------
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Add folder…"), QKeySequence::Open, this, [this] { addFolder(); });
+    file->addSeparator();
+    file->addAction(tr("&Import captions…"), this, &MainWindow::importCaptions);
+    file->addAction(tr("&Export captions…"), this, &MainWindow::exportCaptions);
+    file->addSeparator();
+    file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, &MainWindow::openSettings);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* lib = menuBar()->addMenu(tr("&Library"));
+    lib->addAction(tr("&Index now"), QKeySequence::Refresh, this, &MainWindow::startIndexing);
+    lib->addAction(tr("Indexing &details…"), this, [this] { openIndexing(); });
+    lib->addAction(tr("&Captions…"), this, [this] { openCaptions(); });
+
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(tr("&Models…"), this, [this] { openModels(); });
+    model->addAction(tr("&Teach the model…"), this, [this] { openFineTune(); });
+    model->addSeparator();
+    model->addAction(tr("Try the &demo…"), this, &MainWindow::runDemo);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("How to get a &model"), this, &MainWindow::showImportHelp);
+    help->addAction(tr("&About LowCLIP"), this, &MainWindow::showAbout);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+
+    auto* find = new QAction(this);
+    find->setShortcut(QKeySequence::Find);
+    connect(find, &QAction::triggered, this, [this] {
+        search_->setFocus(Qt::ShortcutFocusReason);
+        search_->selectAll();
+    });
+    addAction(find);
+}
+
+QWidget* MainWindow::buildLeftPanel() {
+    auto* panel = new QWidget(this);
+    auto* v = new QVBoxLayout(panel);
+    v->setContentsMargins(6, 6, 0, 6);
+    auto* title = new QLabel(tr("Folders"), panel);
+    QFont bold = title->font();
+    bold.setBold(true);
+    title->setFont(bold);
+    v->addWidget(title);
+    folders_ = new QListWidget(panel);
+    folders_->setObjectName(QStringLiteral("folders"));
+    folders_->setToolTip(tr("Photo folders in the library. Choose one to search only there."));
+    v->addWidget(folders_, 1);
+    auto* row = new QHBoxLayout;
+    auto* add = new QPushButton(tr("+ Folder"), panel);
+    add->setToolTip(tr("Add folder"));
+    removeFolder_ = new QPushButton(tr("Remove"), panel);
+    removeFolder_->setToolTip(tr("Remove folder from library (files stay)"));
+    removeFolder_->setEnabled(false);
+    row->addWidget(add);
+    row->addWidget(removeFolder_);
+    v->addLayout(row);
+    v->addSpacing(12);
+    auto* captions = new QPushButton(tr("Captions"), panel);
+    auto* models = new QPushButton(tr("Models"), panel);
+    auto* teach = new QPushButton(tr("Teach the model"), panel);
+    for (auto* b : {captions, models, teach}) {
+        b->setFlat(true);
+        b->setStyleSheet(QStringLiteral("text-align: left; padding: 4px;"));
+        v->addWidget(b);
+    }
+    connect(add, &QPushButton::clicked, this, [this] { addFolder(); });
+    connect(removeFolder_, &QPushButton::clicked, this, &MainWindow::removeSelectedFolder);
+    connect(folders_, &QListWidget::currentRowChanged, this, [this](int row) {
+        removeFolder_->setEnabled(row >= 0);
+        if (row >= 0 && folderFilter_) {
+            const int i = folderFilter_->findData(folders_->item(row)->data(Qt::UserRole));
+            if (i >= 0) folderFilter_->setCurrentIndex(i);
+        }
+    });
+    connect(captions, &QPushButton::clicked, this, [this] { openCaptions(); });
+    connect(models, &QPushButton::clicked, this, [this] { openModels(); });
+    connect(teach, &QPushButton::clicked, this, [this] { openFineTune(); });
+    panel->setMinimumWidth(170);
+    return panel;
+}
+
+QWidget* MainWindow::buildCenter() {
+    auto* panel = new QWidget(this);
+    auto* v = new QVBoxLayout(panel);
+    v->setContentsMargins(6, 6, 6, 6);
+    auto* row = new QHBoxLayout;
+    search_ = new QLineEdit(panel);
+    search_->setObjectName(QStringLiteral("search"));
+    search_->setPlaceholderText(tr("What are you looking for? For example: dənizdə gün batımı"));
+    search_->setClearButtonEnabled(true);
+    QFont big = search_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.2);
+    search_->setFont(big);
+    history_ = new QStringListModel(settings_->searchHistory(), this);
+    auto* completer = new QCompleter(history_, this);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    search_->setCompleter(completer);
+    searchButton_ = new QPushButton(tr("Search"), panel);
+    searchButton_->setDefault(true);
+    row->addWidget(search_, 1);
+    row->addWidget(searchButton_);
+    v->addLayout(row);
+
+    auto* filters = new QHBoxLayout;
+    filters->addWidget(new QLabel(tr("Date:"), panel));
+    dateFilter_ = new QComboBox(panel);
+    dateFilter_->addItem(tr("all"), AllDates);
+    dateFilter_->addItem(tr("last 30 days"), Last30Days);
+    dateFilter_->addItem(tr("this year"), ThisYear);
+    dateFilter_->addItem(tr("last year"), LastYear);
+    dateFilter_->addItem(tr("between…"), CustomRange);
+    filters->addWidget(dateFilter_);
+    dateFrom_ = new QDateEdit(QDate::currentDate().addYears(-1), panel);
+    dateTo_ = new QDateEdit(QDate::currentDate(), panel);
+    for (auto* d : {dateFrom_, dateTo_}) {
+        d->setCalendarPopup(true);
+        d->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+        d->hide();
+        filters->addWidget(d);
+    }
+    filters->addSpacing(12);
+    filters->addWidget(new QLabel(tr("Folder:"), panel));
+    folderFilter_ = new QComboBox(panel);
+    folderFilter_->addItem(tr("all"), QString());
+    folderFilter_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    filters->addWidget(folderFilter_);
+    filters->addStretch(1);
+    resultInfo_ = new QLabel(panel);
+    filters->addWidget(resultInfo_);
+    v->addLayout(filters);
+
+    center_ = new QStackedWidget(panel);
+    welcome_ = buildWelcome();
+    center_->addWidget(welcome_);
+    hint_ = new QLabel(panel);
+    hint_->setAlignment(Qt::AlignCenter);
+    hint_->setWordWrap(true);
+    hint_->setEnabled(false);
+    center_->addWidget(hint_);
+    view_ = new QListView(panel);
+    view_->setObjectName(QStringLiteral("results"));
+    view_->setViewMode(QListView::IconMode);
+    view_->setResizeMode(QListView::Adjust);
+    view_->setMovement(QListView::Static);
+    view_->setUniformItemSizes(true);
+    view_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    view_->setModel(results_);
+    view_->setItemDelegate(delegate_);
+    view_->setSpacing(2);
+    view_->setMouseTracking(true);
+    view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    view_->installEventFilter(this);
+    applyThumbnailSize(settings_->thumbnailSize());
+    center_->addWidget(view_);
+    v->addWidget(center_, 1);
+
+    connect(search_, &QLineEdit::returnPressed, this, &MainWindow::runSearch);
+    connect(searchButton_, &QPushButton::clicked, this, &MainWindow::runSearch);
+    connect(dateFilter_, &QComboBox::currentIndexChanged, this, [this] {
+        updateDateFilter();
+        if (mode_ == Mode::Text) runSearch();
+    });
+    for (auto* d : {dateFrom_, dateTo_})
+        connect(d, &QDateEdit::dateChanged, this, [this] {
+            if (mode_ == Mode::Text) runSearch();
+        });
+    connect(folderFilter_, &QComboBox::currentIndexChanged, this, [this] {
+        if (mode_ == Mode::Text) runSearch();
+        else if (mode_ == Mode::Similar) findSimilar(similarTo_);
+    });
+    connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
+    connect(view_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onSelectionChanged);
+    connect(view_, &QListView::customContextMenuRequested, this, &MainWindow::showContextMenu);
+    connect(view_, &QListView::doubleClicked, this, [this](const QModelIndex& i) {
+        openPhoto(i.data(ResultsModel::PhotoIdRole).toLongLong());
+    });
+    return panel;
+}
+
+QWidget* MainWindow::buildWelcome() {
+    auto* page = new QWidget(this);
+    auto* outer = new QVBoxLayout(page);
+    outer->addStretch(1);
+    auto* card = new QWidget(page);
+    card->setFixedWidth(560);  // word-wrapped labels need a known width to find their height
+    auto* v = new QVBoxLayout(card);
+    auto* icon = new QLabel(card);
+    icon->setPixmap(QIcon(QStringLiteral(":/icons/io.lowclip.Desktop.svg")).pixmap(72, 72));
+    v->addWidget(icon);
+    auto* title = new QLabel(tr("Welcome to LowCLIP"), card);
+    QFont f = title->font();
+    f.setPointSizeF(f.pointSizeF() * 1.6);
+    f.setBold(true);
+    title->setFont(f);
+    v->addWidget(title);
+    auto* intro = new QLabel(tr("Find your photos by describing them in Azerbaijani. Everything runs on this computer; "
+                                "your photos are never changed or sent anywhere."),
+                             card);
+    intro->setWordWrap(true);
+    v->addWidget(intro);
+    v->addSpacing(12);
+
+    welcomeFolders_ = new QLabel(card);
+    welcomeFolders_->setWordWrap(true);
+    v->addWidget(welcomeFolders_);
+    auto* addFolder = new QPushButton(tr("Add a photo folder…"), card);
+    v->addWidget(addFolder, 0, Qt::AlignLeft);
+    v->addSpacing(12);
+    welcomeModel_ = new QLabel(card);
+    welcomeModel_->setWordWrap(true);
+    welcomeModel_->setTextFormat(Qt::RichText);
+    v->addWidget(welcomeModel_);
+    auto* row = new QHBoxLayout;
+    auto* demo = new QPushButton(tr("Try the demo"), card);
+    demo->setToolTip(tr("Trains a small model on generated pictures and opens a demo library (a few minutes)"));
+    auto* import = new QPushButton(tr("Import a model…"), card);
+    row->addWidget(demo);
+    row->addWidget(import);
+    row->addStretch(1);
+    v->addLayout(row);
+    // Centred by stretches, not by alignment: an aligned widget gets its size hint, and its
+    // word-wrapped labels would be cut instead of growing in height.
+    auto* row2 = new QHBoxLayout;
+    row2->addStretch(1);
+    row2->addWidget(card);
+    row2->addStretch(1);
+    outer->addLayout(row2);
+    outer->addStretch(2);
+    connect(addFolder, &QPushButton::clicked, this, [this] { this->addFolder(); });
+    connect(demo, &QPushButton::clicked, this, &MainWindow::runDemo);
+    connect(import, &QPushButton::clicked, this, [this] { openModels(); });
+    return page;
+}
+
+void MainWindow::buildStatusBar() {
+    statusLabel_ = new QLabel(this);
+    statusBar()->addWidget(statusLabel_, 1);
+    indexBox_ = new QWidget(this);
+    auto* h = new QHBoxLayout(indexBox_);
+    h->setContentsMargins(0, 0, 0, 0);
+    indexText_ = new QLabel(indexBox_);
+    indexBar_ = new QProgressBar(indexBox_);
+    indexBar_->setMaximumWidth(160);
+    indexBar_->setMaximumHeight(16);
+    indexBar_->setTextVisible(false);
+    h->addWidget(indexText_);
+    h->addWidget(indexBar_);
+    indexBox_->setCursor(Qt::PointingHandCursor);
+    indexBox_->setToolTip(tr("Click for details"));
+    indexBox_->installEventFilter(this);
+    indexText_->installEventFilter(this);
+    indexBar_->installEventFilter(this);
+    indexBox_->hide();
+    statusBar()->addPermanentWidget(indexBox_);
+}
+
+// ---- state -------------------------------------------------------------------------------------
+
+void MainWindow::refreshState() {
+    backend_->run(
+        this, [engine = backend_->enginePtr()]() { return engine->state(); },
+        [this](LibraryState s) { applyState(s); });
+}
+
+void MainWindow::applyState(const LibraryState& s) {
+    const bool rootsChanged = !stateKnown_ || s.roots != state_.roots;
+    const bool firstTime = !stateKnown_;
+    state_ = s;
+    stateKnown_ = true;
+    const QLocale loc;
+    QStringList parts;
+    parts << tr("%n photo(s)", nullptr, int(s.photos));
+    parts << (s.hasModel ? tr("model: %1").arg(toQ(s.modelName)) : tr("no model"));
+    if (s.hasModel && s.pending > 0 && !indexer_->isRunning()) parts << tr("%n not indexed yet", nullptr, int(s.pending));
+    if (s.failed > 0) parts << tr("%n could not be read", nullptr, int(s.failed));
+    statusLabel_->setText(parts.join(QStringLiteral(" · ")));
+
+    if (rootsChanged) {
+        const QString current = folderFilter_->currentData().toString();
+        folders_->clear();
+        folderFilter_->blockSignals(true);
+        while (folderFilter_->count() > 1) folderFilter_->removeItem(1);
+        QStringList roots;
+        for (const auto& r : s.roots) {
+            const QString path = toQ(r);
+            roots << path;
+            auto* item = new QListWidgetItem(QFileInfo(path).fileName().isEmpty() ? path : QFileInfo(path).fileName(), folders_);
+            item->setToolTip(path);
+            item->setData(Qt::UserRole, path);
+            folderFilter_->addItem(item->text(), path);
+        }
+        folderFilter_->setCurrentIndex(std::max(0, folderFilter_->findData(current)));
+        folderFilter_->blockSignals(false);
+        indexer_->watchFolders(roots);
+    }
+    welcomeFolders_->setText(s.roots.empty() ? tr("1. Add the folders where your photos are.")
+                                             : tr("1. ✓ %n folder(s) in the library.", nullptr, int(s.roots.size())));
+    welcomeModel_->setText(
+        s.hasModel ? tr("2. ✓ Model: %1").arg(toQ(s.modelName))
+                   : tr("2. Get a model that understands Azerbaijani. <b>Try the demo</b> to see LowCLIP work in a few "
+                        "minutes on generated pictures, or import a pretrained LowCLIP model (Model ▸ Models ▸ Import). "
+                        "See Help ▸ How to get a model."));
+    updateCenterPage();
+    if (firstTime && s.hasModel && !s.roots.empty()) indexer_->start();  // rescan on start
+    Q_EMIT stateRefreshed();
+}
+
+void MainWindow::updateCenterPage() {
+    if (!stateKnown_ || !state_.hasModel || state_.roots.empty()) {
+        if (mode_ == Mode::None || !state_.hasModel) {
+            center_->setCurrentWidget(welcome_);
+            return;
+        }
+    }
+    if (mode_ == Mode::None) {
+        hint_->setText(state_.photos == 0 ? tr("No photos yet: the library folders are being scanned.")
+                                          : tr("Type what you are looking for, in Azerbaijani, and press Enter."));
+        center_->setCurrentWidget(hint_);
+    } else if (results_->rowCount() == 0) {
+        hint_->setText(tr("Nothing found. Try other words, or clear the filters."));
+        center_->setCurrentWidget(hint_);
+    } else {
+        center_->setCurrentWidget(view_);
+    }
+}
+
+// ---- search ------------------------------------------------------------------------------------
+
+SearchOptions MainWindow::currentSearchOptions() const {
+    SearchOptions o;
+    o.k = kResultsPerSearch;
+    o.root = toStd(folderFilter_->currentData().toString());
+    const QDate today = QDate::currentDate();
+    switch (dateFilter_->currentData().toInt()) {
+    case Last30Days:
+        o.dateFrom = toStd(today.addDays(-30).toString(Qt::ISODate));
+        break;
+    case ThisYear:
+        o.dateFrom = toStd(QString::number(today.year()));
+        o.dateTo = o.dateFrom;
+        break;
+    case LastYear:
+        o.dateFrom = toStd(QString::number(today.year() - 1));
+        o.dateTo = o.dateFrom;
+        break;
+    case CustomRange:
+        o.dateFrom = toStd(dateFrom_->date().toString(Qt::ISODate));
+        o.dateTo = toStd(dateTo_->date().toString(Qt::ISODate));
+        break;
+    default:
+        break;
+    }
+    return o;
+}
+
+void MainWindow::updateDateFilter() {
+    const bool custom = dateFilter_->currentData().toInt() == CustomRange;
+    dateFrom_->setVisible(custom);
+    dateTo_->setVisible(custom);
+}
+
+void MainWindow::runSearch() {
+    const QString query = search_->text().trimmed();
+    if (query.isEmpty()) return;
+    settings_->addToHistory(query);
+    history_->setStringList(settings_->searchHistory());
+    const int gen = ++searchGeneration_;
+    searching_ = true;
+    resultInfo_->setText(tr("Searching…"));
+    const SearchOptions options = currentSearchOptions();
+    backend_->run(
+        this, [engine = backend_->enginePtr(), q = toStd(query), options]() { return engine->search(q, options); },
+        [this, gen, query](SearchResult r) {
+            if (gen != searchGeneration_) return;  // a newer search has started
+            lastQuery_ = query;
+            showResults(r, Mode::Text, query);
+        },
+        [this, gen](const QString& message) {
+            if (gen != searchGeneration_) return;
+            searching_ = false;
+            resultInfo_->clear();
+            showError(message);
+            Q_EMIT searchFinished(-1);
+        });
+}
+
+void MainWindow::findSimilar(qint64 photoId) {
+    if (photoId == 0) return;
+    const int gen = ++searchGeneration_;
+    searching_ = true;
+    similarTo_ = photoId;
+    resultInfo_->setText(tr("Searching…"));
+    const SearchOptions options = currentSearchOptions();
+    backend_->run(
+        this,
+        [engine = backend_->enginePtr(), photoId, options]() {
+            auto r = engine->similar(photoId, options);
+            Photo p = engine->photo(photoId);
+            return std::make_pair(r, p);
+        },
+        [this, gen](std::pair<SearchResult, Photo> r) {
+            if (gen != searchGeneration_) return;
+            showResults(r.first, Mode::Similar, QFileInfo(toQ(r.second.path)).fileName());
+        },
+        [this, gen](const QString& message) {
+            if (gen != searchGeneration_) return;
+            searching_ = false;
+            resultInfo_->clear();
+            showError(message);
+            Q_EMIT searchFinished(-1);
+        });
+}
+
+void MainWindow::showResults(const SearchResult& r, Mode mode, const QString& what) {
+    searching_ = false;
+    mode_ = mode;
+    const int n = int(r.hits.size());
+    results_->setResults(r.hits);
+    const QString ms = QLocale().toString(r.milliseconds, 'f', 0);
+    if (mode == Mode::Text)
+        resultInfo_->setText(tr("%n result(s), %1 ms", nullptr, n).arg(ms));
+    else
+        resultInfo_->setText(tr("Similar to %1: %n photo(s)", nullptr, n).arg(what));
+    updateCenterPage();
+    if (n > 0) {
+        view_->setCurrentIndex(results_->index(0));
+        view_->scrollToTop();
+    } else {
+        preview_->clear();
+    }
+    Q_EMIT searchFinished(n);
+}
+
+void MainWindow::onSelectionChanged() {
+    const QList<qint64> ids = selectedPhotoIds();
+    if (ids.size() > 1) {
+        preview_->showSelectionCount(int(ids.size()));
+        return;
+    }
+    const QModelIndex current = view_->currentIndex();
+    if (!current.isValid() || (ids.size() == 1 && results_->rowOfPhoto(ids.first()) != current.row())) {
+        if (ids.size() == 1) preview_->showPhoto(results_->photoAt(results_->rowOfPhoto(ids.first())), mode_ == Mode::Text);
+        else preview_->clear();
+        return;
+    }
+    preview_->showPhoto(results_->photoAt(current.row()), mode_ == Mode::Text);
+}
+
+QList<qint64> MainWindow::selectedPhotoIds() const {
+    QList<qint64> ids;
+    for (const QModelIndex& i : view_->selectionModel()->selectedIndexes()) ids << i.data(ResultsModel::PhotoIdRole).toLongLong();
+    return ids;
+}
+
+// ---- actions on photos ---------------------------------------------------------------------------
+
+void MainWindow::showContextMenu(const QPoint& pos) {
+    const QModelIndex index = view_->indexAt(pos);
+    if (!index.isValid()) return;
+    if (!view_->selectionModel()->isSelected(index)) view_->setCurrentIndex(index);
+    const qint64 id = index.data(ResultsModel::PhotoIdRole).toLongLong();
+    const int count = int(selectedPhotoIds().size());
+    QMenu menu(this);
+    menu.addAction(tr("Open"), this, [this, id] { openPhoto(id); });
+    menu.addAction(tr("Show in folder"), this, [this, id] { showInFolder(id); });
+    menu.addAction(tr("Find similar"), this, [this, id] { findSimilar(id); });
+    menu.addSeparator();
+    menu.addAction(count > 1 ? tr("Add caption to %n photo(s)…", nullptr, count) : tr("Add caption…"), this,
+                   &MainWindow::askCaption);
+    menu.addSeparator();
+    QAction* rel = menu.addAction(tr("Relevant"), this, [this, id] { mark(id, true); });
+    QAction* notRel = menu.addAction(tr("Not relevant"), this, [this, id] { mark(id, false); });
+    rel->setEnabled(mode_ == Mode::Text);
+    notRel->setEnabled(mode_ == Mode::Text);
+    menu.exec(view_->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::openPhoto(qint64 id) {
+    const int row = results_->rowOfPhoto(id);
+    if (row < 0) return;
+    QDesktopServices::openUrl(QUrl::fromLocalFile(toQ(results_->photoAt(row).path)));
+}
+
+void MainWindow::showInFolder(qint64 id) {
+    const int row = results_->rowOfPhoto(id);
+    if (row < 0) return;
+    QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(toQ(results_->photoAt(row).path)).absolutePath()));
+}
+
+void MainWindow::askCaption() {
+    const QList<qint64> ids = selectedPhotoIds();
+    if (ids.isEmpty()) return;
+    CaptionDialog dialog(int(ids.size()), this);
+    if (dialog.exec() != QDialog::Accepted || dialog.text().isEmpty()) return;
+    addCaptionToSelection(dialog.text());
+}
+
+void MainWindow::addCaptionToSelection(const QString& text) {
+    const QList<qint64> ids = selectedPhotoIds();
+    if (ids.isEmpty() || text.trimmed().isEmpty()) return;
+    std::vector<std::int64_t> list(ids.begin(), ids.end());
+    backend_->run(
+        this, [engine = backend_->enginePtr(), list, t = toStd(text.trimmed())]() { engine->addCaption(list, t); },
+        [this, n = ids.size()]() {
+            statusBar()->showMessage(tr("Caption added to %n photo(s).", nullptr, int(n)), 4000);
+            preview_->reloadCaptions();
+            if (captions_) captions_->reload();
+            Q_EMIT captionsChanged();
+        },
+        [this](const QString& m) { showError(tr("The caption could not be saved: %1").arg(m)); });
+}
+
+void MainWindow::mark(qint64 id, bool relevant) {
+    if (mode_ != Mode::Text || lastQuery_.isEmpty()) return;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), q = toStd(lastQuery_), id, relevant]() { engine->feedback(q, id, relevant); },
+        [this, relevant]() {
+            statusBar()->showMessage(relevant ? tr("Marked as relevant to “%1”.").arg(lastQuery_)
+                                              : tr("Marked as not relevant to “%1”.").arg(lastQuery_),
+                                     4000);
+        });
+}
+
+void MainWindow::quickLook() {
+    const QModelIndex current = view_->currentIndex();
+    if (!current.isValid()) return;
+    if (!quickLook_) {
+        quickLook_ = new QuickLook(backend_, this);
+        connect(quickLook_, &QuickLook::step, this, [this](int delta) {
+            const int row = view_->currentIndex().row() + delta;
+            if (row < 0 || row >= results_->rowCount()) return;
+            view_->setCurrentIndex(results_->index(row));
+            quickLook_->showPhoto(toQ(results_->photoAt(row).path));
+        });
+    }
+    quickLook_->showPhoto(toQ(results_->photoAt(current.row()).path));
+    quickLook_->show();
+    quickLook_->raise();
+    quickLook_->activateWindow();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == view_ && event->type() == QEvent::KeyPress) {
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (key->key() == Qt::Key_Space) {
+            quickLook();
+            return true;
+        }
+        if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {
+            const QModelIndex current = view_->currentIndex();
+            if (current.isValid()) openPhoto(current.data(ResultsModel::PhotoIdRole).toLongLong());
+            return true;
+        }
+    }
+    if ((watched == indexBox_ || watched == indexText_ || watched == indexBar_) && event->type() == QEvent::MouseButtonRelease) {
+        openIndexing();
+        return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+// ---- library -----------------------------------------------------------------------------------
+
+void MainWindow::addFolder(const QString& folder) {
+    QString dir = folder;
+    if (dir.isEmpty())
+        dir = QFileDialog::getExistingDirectory(this, tr("Add folder"), QDir::homePath());
+    if (dir.isEmpty()) return;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), d = toStd(dir)]() { engine->addRoot(d); },
+        [this]() {
+            refreshState();
+            indexer_->start();
+        },
+        [this](const QString& m) { showError(tr("The folder could not be added: %1").arg(m)); });
+}
+
+void MainWindow::removeSelectedFolder() {
+    auto* item = folders_->currentItem();
+    if (!item) return;
+    const QString path = item->data(Qt::UserRole).toString();
+    if (QMessageBox::question(this, tr("Remove folder"),
+                              tr("Remove “%1” from the library? The files stay where they are; LowCLIP forgets their "
+                                 "index and captions.")
+                                  .arg(path)) != QMessageBox::Yes)
+        return;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), p = toStd(path)]() { engine->removeRoot(p); },
+        [this]() {
+            results_->clear();
+            mode_ = Mode::None;
+            preview_->clear();
+            refreshState();
+        },
+        [this](const QString& m) { showError(tr("The folder could not be removed: %1").arg(m)); });
+}
+
+void MainWindow::startIndexing() { indexer_->start(); }
+
+void MainWindow::onIndexProgress() {
+    const IndexProgressInfo& p = indexer_->progress();
+    indexBox_->show();
+    if (p.total > 0) {
+        indexBar_->setRange(0, 1000);
+        indexBar_->setValue(int(1000.0 * double(p.done) / double(p.total)));
+        const int percent = int(100.0 * double(p.done) / double(p.total));
+        QString text = p.stage == QLatin1String("scan") ? tr("scanning %1%").arg(percent) : tr("indexing %1%").arg(percent);
+        if (p.etaSeconds >= 0) text += QStringLiteral(" · ") + formatDuration(p.etaSeconds);
+        indexText_->setText(text);
+    } else {
+        indexBar_->setRange(0, 0);
+        indexText_->setText(p.stage == QLatin1String("scan") ? tr("scanning…") : tr("indexing…"));
+    }
+}
+
+void MainWindow::onIndexFinished(const IndexSummary& summary, const QString& error) {
+    indexBox_->hide();
+    if (!error.isEmpty()) {
+        statusBar()->showMessage(tr("Indexing stopped: %1").arg(error), 10000);
+    } else if (summary.cancelled) {
+        statusBar()->showMessage(tr("Indexing cancelled."), 5000);
+    } else if (summary.embedded + summary.added + summary.removed > 0) {
+        statusBar()->showMessage(tr("Library updated: %1 new, %2 removed, %3 indexed.")
+                                     .arg(summary.added)
+                                     .arg(summary.removed)
+                                     .arg(summary.embedded),
+                                 6000);
+    }
+    refreshState();
+}
+
+void MainWindow::runDemo() {
+    if (QMessageBox::question(this, tr("Try the demo"),
+                              tr("The demo draws a few thousand pictures of shapes with Azerbaijani captions, trains a "
+                                 "small model on them (a few minutes on this computer) and adds the pictures it did not "
+                                 "train on to your library as a demo folder. Start?")) != QMessageBox::Yes)
+        return;
+    auto* dialog = new QProgressDialog(tr("Preparing the demo…"), tr("Cancel"), 0, 0, this);
+    dialog->setWindowTitle(tr("Demo library"));
+    dialog->setMinimumDuration(0);
+    dialog->setMinimumWidth(420);
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    connect(dialog, &QProgressDialog::canceled, this, [cancel] { cancel->store(true); });
+    QPointer<QProgressDialog> guard(dialog);
+    ProgressFn progress = [guard](const Progress& p) {
+        const QString label = toQ(p.message.empty() ? p.stage : p.message);
+        const int done = int(p.done), total = int(p.total);
+        QMetaObject::invokeMethod(guard.data(), [guard, label, done, total] {
+            if (!guard) return;
+            if (!label.isEmpty()) guard->setLabelText(label);
+            guard->setMaximum(total > 0 ? total : 0);
+            if (total > 0) guard->setValue(std::min(done, total));
+        }, Qt::QueuedConnection);
+    };
+    backend_->run(
+        this, [engine = backend_->enginePtr(), progress, cancel]() { engine->runDemo(DemoRequest{}, progress, cancel.get()); },
+        [this, guard]() {
+            if (guard) guard->deleteLater();
+            refreshState();
+            search_->setText(QStringLiteral("qırmızı dairə"));
+            runSearch();
+        },
+        [this, guard](const QString& m) {
+            if (guard) guard->deleteLater();
+            showError(tr("The demo could not be built: %1").arg(m));
+        });
+}
+
+// ---- windows -----------------------------------------------------------------------------------
+
+CaptionsWindow* MainWindow::openCaptions() {
+    if (!captions_) {
+        captions_ = new CaptionsWindow(backend_, this);
+        connect(captions_, &CaptionsWindow::captionsChanged, this, [this] {
+            preview_->reloadCaptions();
+            Q_EMIT captionsChanged();
+        });
+    } else {
+        captions_->reload();
+    }
+    captions_->show();
+    captions_->raise();
+    return captions_;
+}
+
+FineTuneWizard* MainWindow::openFineTune() {
+    if (wizard_) {
+        wizard_->raise();
+        return wizard_;
+    }
+    wizard_ = new FineTuneWizard(backend_, this);
+    wizard_->setAttribute(Qt::WA_DeleteOnClose);
+    connect(wizard_, &FineTuneWizard::modelActivated, this, [this] {
+        refreshState();
+        indexer_->start();  // re-embed the library with the new model
+    });
+    connect(wizard_, &FineTuneWizard::modelTrained, this, [this] {
+        if (models_) models_->reload();
+    });
+    wizard_->show();
+    return wizard_;
+}
+
+ModelManager* MainWindow::openModels() {
+    if (!models_) {
+        models_ = new ModelManager(backend_, this);
+        connect(models_, &ModelManager::modelActivated, this, [this] {
+            refreshState();
+            indexer_->start();
+        });
+        connect(models_, &ModelManager::modelsChanged, this, &MainWindow::refreshState);
+    } else {
+        models_->reload();
+    }
+    models_->show();
+    models_->raise();
+    return models_;
+}
+
+IndexingDialog* MainWindow::openIndexing() {
+    if (!indexing_) indexing_ = new IndexingDialog(backend_, indexer_, this);
+    else indexing_->reloadFailures();
+    indexing_->show();
+    indexing_->raise();
+    return indexing_;
+}
+
+void MainWindow::openSettings() {
+    const EngineOptions current = settings_->engineOptions();
+    QStringList devices;
+    try {
+        for (const auto& d : backend_->engine().devices()) devices << toQ(d);
+    } catch (const std::exception&) {
+        devices << QStringLiteral("cpu");
+    }
+    SettingsDialog dialog(current, settings_->language(), devices, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const EngineOptions o = dialog.options();
+    settings_->setEngineOptions(o);
+    settings_->setLanguage(dialog.language());
+    settings_->sync();
+    applyThumbnailSize(o.thumbnailSize);
+    backend_->run(this, [engine = backend_->enginePtr(), o]() { engine->configure(o); }, [] {},
+                  [this](const QString& m) { showError(tr("The settings could not be applied: %1").arg(m)); });
+}
+
+void MainWindow::applyThumbnailSize(int size) {
+    thumbs_->setSize(size);
+    delegate_->setThumbnailSize(size);
+    const int text = view_->fontMetrics().height();
+    view_->setGridSize(QSize(size + 16, size + text + 20));
+    results_->refreshThumbnails();
+}
+
+void MainWindow::importCaptions() {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Import captions"), QString(),
+                                                      tr("Caption files (*.tsv *.txt);;All files (*)"));
+    if (file.isEmpty()) return;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), f = toStd(file)]() { return engine->importCaptions(f); },
+        [this](std::size_t n) {
+            statusBar()->showMessage(tr("%n caption(s) imported.", nullptr, int(n)), 5000);
+            if (captions_) captions_->reload();
+            preview_->reloadCaptions();
+        },
+        [this](const QString& m) { showError(tr("The captions could not be imported: %1").arg(m)); });
+}
+
+void MainWindow::exportCaptions() {
+    const QString file = QFileDialog::getSaveFileName(this, tr("Export captions"), QStringLiteral("captions.tsv"),
+                                                      tr("Caption files (*.tsv)"));
+    if (file.isEmpty()) return;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), f = toStd(file)]() { return engine->exportCaptions(f); },
+        [this](std::size_t n) { statusBar()->showMessage(tr("%n caption(s) written.", nullptr, int(n)), 5000); },
+        [this](const QString& m) { showError(tr("The captions could not be exported: %1").arg(m)); });
+}
+
+void MainWindow::showAbout() {
+    QMessageBox about(this);
+    about.setWindowTitle(tr("About LowCLIP"));
+    about.setIconPixmap(QIcon(QStringLiteral(":/icons/io.lowclip.Desktop.svg")).pixmap(96, 96));
+    about.setText(tr("<h3>LowCLIP %1</h3><p>Finds photos from sentences in Azerbaijani with a CLIP-style dual encoder "
+                     "(LowCLIP, arXiv 2408.13909), and learns from your captions.</p><p>Everything runs on this "
+                     "computer. LowCLIP never changes or deletes your photos.</p><p>Data folder: %2</p>")
+                      .arg(QStringLiteral(LOWCLIP_VERSION), settings_->dataDir().toHtmlEscaped()));
+    about.exec();
+}
+
+void MainWindow::showImportHelp() {
+    QMessageBox::information(
+        this, tr("How to get a model"),
+        tr("<p>LowCLIP needs a model that links Azerbaijani sentences and pictures.</p>"
+           "<ul><li><b>Try the demo</b> (Model menu): trains a small model on generated pictures of shapes in a few "
+           "minutes. It understands sentences such as “qırmızı dairə” or “mavi fonda sarı ulduz”, not real photos.</li>"
+           "<li><b>A LowCLIP model folder</b> (lowclip.json, model.safetensors, vocab.txt): Model ▸ Models ▸ Import.</li>"
+           "<li><b>A Simple-CLIP / LowCLIP state dict</b> saved with torch.save: Import ▸ Simple-CLIP state dict, or "
+           "<tt>lowclip-cli import simpleclip STATE_DICT --vocab vocab.txt --out FOLDER</tt>.</li>"
+           "<li><b>A multilingual BERT and image backbone weights</b>: Import ▸ Hugging Face BERT + image backbone, "
+           "then teach it with your captions (Model ▸ Teach the model).</li></ul>"));
+}
+
+void MainWindow::showError(const QString& message) {
+    lastError_ = message;
+    // Not exec(): the window keeps working (and indexing keeps reporting) while the message is up.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Error"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    settings_->setWindowGeometry(saveGeometry());
+    settings_->sync();
+    indexer_->cancel();
+    if (wizard_ && wizard_->isRunning()) wizard_->close();
+    event->accept();
+}
+
+}  // namespace ui
+}  // namespace lowclip

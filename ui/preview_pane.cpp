@@ -1,0 +1,186 @@
+#include "ui/preview_pane.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QImage>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "ui/backend.h"
+#include "ui/thumbnail_loader.h"
+#include "ui/ui_util.h"
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+namespace {
+constexpr int kPreviewSize = 320;
+}
+
+PreviewPane::PreviewPane(Backend* backend, QWidget* parent) : QWidget(parent), backend_(backend) {
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(8, 8, 8, 8);
+    placeholder_ = new QLabel(tr("Select a photo to see it here."), this);
+    placeholder_->setAlignment(Qt::AlignCenter);
+    placeholder_->setWordWrap(true);
+    placeholder_->setEnabled(false);
+    outer->addWidget(placeholder_, 1);
+
+    body_ = new QWidget(this);
+    auto* v = new QVBoxLayout(body_);
+    v->setContentsMargins(0, 0, 0, 0);
+    image_ = new QLabel(body_);
+    image_->setAlignment(Qt::AlignCenter);
+    image_->setMinimumSize(200, 160);
+    image_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    v->addWidget(image_);
+    name_ = new QLabel(body_);
+    name_->setWordWrap(true);
+    name_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont bold = name_->font();
+    bold.setBold(true);
+    name_->setFont(bold);
+    v->addWidget(name_);
+    details_ = new QLabel(body_);
+    details_->setWordWrap(true);
+    details_->setTextFormat(Qt::RichText);
+    details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    v->addWidget(details_);
+
+    captionsTitle_ = new QLabel(tr("Captions:"), body_);
+    captionsTitle_->setFont(bold);
+    v->addWidget(captionsTitle_);
+    captions_ = new QListWidget(body_);
+    captions_->setWordWrap(true);
+    captions_->setMaximumHeight(110);
+    captions_->setObjectName(QStringLiteral("previewCaptions"));
+    v->addWidget(captions_);
+
+    auto* grid = new QGridLayout;
+    relevant_ = new QPushButton(QStringLiteral("✓ ") + tr("Relevant"), body_);
+    relevant_->setToolTip(tr("This photo matches the query: use it to teach the model"));
+    notRelevant_ = new QPushButton(QStringLiteral("✗ ") + tr("Not relevant"), body_);
+    notRelevant_->setToolTip(tr("This photo does not match the query"));
+    similar_ = new QPushButton(tr("Find similar"), body_);
+    caption_ = new QPushButton(tr("Add caption…"), body_);
+    open_ = new QPushButton(tr("Open"), body_);
+    folder_ = new QPushButton(tr("Show in folder"), body_);
+    grid->addWidget(relevant_, 0, 0);
+    grid->addWidget(notRelevant_, 0, 1);
+    grid->addWidget(similar_, 1, 0);
+    grid->addWidget(caption_, 1, 1);
+    grid->addWidget(open_, 2, 0);
+    grid->addWidget(folder_, 2, 1);
+    v->addLayout(grid);
+    v->addStretch(1);
+    outer->addWidget(body_);
+
+    connect(relevant_, &QPushButton::clicked, this, [this] { Q_EMIT markRelevant(photo_.id, true); });
+    connect(notRelevant_, &QPushButton::clicked, this, [this] { Q_EMIT markRelevant(photo_.id, false); });
+    connect(similar_, &QPushButton::clicked, this, [this] { Q_EMIT findSimilar(photo_.id); });
+    connect(open_, &QPushButton::clicked, this, [this] { Q_EMIT openPhoto(photo_.id); });
+    connect(folder_, &QPushButton::clicked, this, [this] { Q_EMIT showInFolder(photo_.id); });
+    connect(caption_, &QPushButton::clicked, this, [this] { Q_EMIT addCaption(); });
+    clear();
+}
+
+void PreviewPane::clear() {
+    ++generation_;
+    photo_ = {};
+    body_->hide();
+    placeholder_->setText(tr("Select a photo to see it here."));
+    placeholder_->show();
+}
+
+void PreviewPane::showSelectionCount(int count) {
+    ++generation_;
+    photo_ = {};
+    body_->hide();
+    placeholder_->setText(tr("%n photos selected. Use “Add caption” in the context menu to caption them all.", nullptr, count));
+    placeholder_->show();
+}
+
+void PreviewPane::showPhoto(const Photo& photo, bool fromTextQuery) {
+    const int gen = ++generation_;
+    photo_ = photo;
+    placeholder_->hide();
+    body_->show();
+    const QString path = toQ(photo.path);
+    const QFileInfo fi(path);
+    name_->setText(fi.fileName());
+    QStringList rows;
+    auto row = [&rows](const QString& label, const QString& value) {
+        if (!value.isEmpty()) rows << QStringLiteral("<b>%1:</b> %2").arg(label.toHtmlEscaped(), value.toHtmlEscaped());
+    };
+    QString date = toQ(photo.dateTaken);
+    if (!date.isEmpty()) {
+        QDateTime dt = QDateTime::fromString(date, Qt::ISODate);
+        if (!dt.isValid()) dt = QDateTime(QDate::fromString(date.left(10), Qt::ISODate), QTime());
+        if (dt.isValid()) date = QLocale().toString(dt, QLocale::ShortFormat);
+    }
+    row(tr("Date"), date);
+    row(tr("Camera"), toQ(photo.camera));
+    QString size;
+    if (photo.width > 0) size = QStringLiteral("%1 × %2").arg(photo.width).arg(photo.height);
+    if (photo.bytes > 0) size += (size.isEmpty() ? QString() : QStringLiteral(", ")) + formatBytes(photo.bytes);
+    row(tr("Size"), size);
+    row(tr("Folder"), fi.absolutePath());
+    if (photo.hasLocation)
+        row(tr("Location"), QStringLiteral("%1, %2").arg(QLocale().toString(photo.latitude, 'f', 5),
+                                                         QLocale().toString(photo.longitude, 'f', 5)));
+    if (photo.score != 0.0f) row(tr("Relevance score"), QLocale().toString(double(photo.score), 'f', 3));
+    details_->setText(rows.join(QStringLiteral("<br>")));
+    relevant_->setEnabled(fromTextQuery);
+    notRelevant_->setEnabled(fromTextQuery);
+    const QString hint = fromTextQuery ? QString() : tr("Search with a sentence first to mark results.");
+    relevant_->setToolTip(fromTextQuery ? tr("This photo matches the query: use it to teach the model") : hint);
+    notRelevant_->setToolTip(fromTextQuery ? tr("This photo does not match the query") : hint);
+
+    image_->setPixmap({});
+    image_->setText(tr("Loading…"));
+    backend_->run(
+        this, [path]() { return ThumbnailLoader::decodeScaled(path, kPreviewSize * 2); },
+        [this, gen](QImage img) {
+            if (gen == generation_) setImage(img);
+        },
+        [this, gen](const QString&) {
+            if (gen == generation_) image_->setText(tr("This photo cannot be shown."));
+        });
+    reloadCaptions();
+}
+
+void PreviewPane::setImage(const QImage& image) {
+    if (image.isNull()) {
+        image_->setText(tr("This photo cannot be shown."));
+        return;
+    }
+    const int w = std::max(160, std::min(width() - 16, kPreviewSize));
+    QPixmap pm = QPixmap::fromImage(image.scaled(w, kPreviewSize, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    image_->setPixmap(pm);
+}
+
+void PreviewPane::reloadCaptions() {
+    if (photo_.id == 0) return;
+    const int gen = generation_;
+    const qint64 id = photo_.id;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), id]() { return engine->captionsFor(id); },
+        [this, gen](std::vector<Caption> list) {
+            if (gen != generation_) return;
+            captions_->clear();
+            for (const auto& c : list) {
+                auto* item = new QListWidgetItem(toQ(c.text), captions_);
+                item->setData(Qt::UserRole, qint64(c.id));
+            }
+            captionsTitle_->setText(list.empty() ? tr("No captions yet.") : tr("Captions:"));
+            captions_->setVisible(!list.empty());
+        });
+}
+
+}  // namespace ui
+}  // namespace lowclip

@@ -1,0 +1,67 @@
+#include "ui/result_delegate.h"
+
+#include <QApplication>
+#include <QLocale>
+#include <QPainter>
+#include <QPixmap>
+
+#include "ui/results_model.h"
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+ResultDelegate::ResultDelegate(int thumbnailSize, QObject* parent) : QStyledItemDelegate(parent), size_(thumbnailSize) {}
+
+QSize ResultDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
+    const int text = option.fontMetrics.height();
+    return QSize(size_ + 12, size_ + 12 + text + 4);
+}
+
+void ResultDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const {
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    const QRect cell = option.rect.adjusted(3, 3, -3, -3);
+    const bool selected = option.state & QStyle::State_Selected;
+    const QPalette& pal = option.palette;
+    if (selected) {
+        painter->setPen(QPen(pal.color(QPalette::Highlight), 2));
+        painter->setBrush(pal.color(QPalette::Highlight).lighter(170));
+        painter->drawRoundedRect(cell, 6, 6);
+    } else if (option.state & QStyle::State_MouseOver) {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(pal.color(QPalette::Midlight));
+        painter->drawRoundedRect(cell, 6, 6);
+    }
+    const QRect imageBox(cell.left() + 3, cell.top() + 3, cell.width() - 6, size_);
+    const QPixmap pm = index.data(Qt::DecorationRole).value<QPixmap>();
+    if (!pm.isNull()) {
+        // Small photos are enlarged to fill the cell, but at most 3x (beyond that they turn to mush).
+        QSize s = pm.size().scaled(imageBox.size(), Qt::KeepAspectRatio);
+        if (s.width() > 3 * pm.width()) s = pm.size() * 3;
+        QRect target(QPoint(0, 0), s);
+        target.moveCenter(imageBox.center());
+        painter->setRenderHint(QPainter::SmoothPixmapTransform);
+        painter->drawPixmap(target, pm);
+    } else {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(pal.color(QPalette::AlternateBase).darker(104));
+        painter->drawRoundedRect(imageBox.adjusted(8, 8, -8, -8), 4, 4);
+    }
+    if (showScores_) {
+        const QRect textBox(cell.left(), imageBox.bottom() + 2, cell.width(), option.fontMetrics.height() + 2);
+        painter->setPen(pal.color(selected ? QPalette::HighlightedText : QPalette::Text));
+        if (selected) painter->setPen(pal.color(QPalette::Text));
+        const double score = index.data(ResultsModel::ScoreRole).toDouble();
+        painter->drawText(textBox, Qt::AlignCenter, QLocale().toString(score, 'f', 2));
+    }
+    if (option.state & QStyle::State_HasFocus) {
+        painter->setPen(QPen(pal.color(QPalette::Highlight), 1, Qt::DotLine));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(cell.adjusted(1, 1, -1, -1), 6, 6);
+    }
+    painter->restore();
+}
+
+}  // namespace ui
+}  // namespace lowclip

@@ -1,0 +1,36 @@
+#pragma once
+// Settings: device, threads, vector index parameters, thumbnail size, UI language.
+#include <QDialog>
+#include <QStringList>
+
+#include "ui/engine/engine.h"
+
+class QComboBox;
+class QSpinBox;
+
+// (nested form: Qt's lupdate does not understand `namespace a::b`)
+namespace lowclip {
+namespace ui {
+
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    // `devices`: what the engine can use ("cpu", maybe "cuda").
+    SettingsDialog(const EngineOptions& options, const QString& language, const QStringList& devices,
+                   QWidget* parent = nullptr);
+    EngineOptions options() const;
+    QString language() const;
+
+private:
+    EngineOptions base_;
+    QComboBox* device_;
+    QSpinBox* threads_;
+    QSpinBox* m_;
+    QSpinBox* efConstruction_;
+    QSpinBox* efSearch_;
+    QSpinBox* thumb_;
+    QComboBox* language_;
+};
+
+}  // namespace ui
+}  // namespace lowclip
