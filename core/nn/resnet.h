@@ -1,0 +1,40 @@
+#pragma once
+// ResNet (torchvision 0.14 semantics and names, v1.5: stride on the 3x3 conv): conv1, bn1, (max-pool),
+// layer1..layerK of BasicBlock (conv1, bn1, conv2, bn2) or Bottleneck (conv1..3, bn1..3) blocks with
+// downsample.{0,1} where the shape changes, then fc. Configuration schema: core/nn/backbone.h.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/nn/backbone.h"
+
+namespace lowclip::nn {
+
+struct ResNetConfig {
+    std::string block = "bottleneck";  // "bottleneck" or "basic"
+    std::vector<int64_t> layers = {3, 4, 6, 3};
+    std::vector<int64_t> stagePlanes = {64, 128, 256, 512};
+    int64_t stemWidth = 64;
+    int64_t groups = 1;
+    int64_t widthPerGroup = 64;
+    bool smallStem = false;
+    bool zeroInitResidual = false;
+    double bnEps = 1e-5;
+    double bnMomentum = 0.1;
+    int64_t numClasses = 1000;
+    int64_t imageSize = 224;
+
+    int64_t expansion() const { return block == "bottleneck" ? 4 : 1; }
+    static ResNetConfig fromJson(const nlohmann::json& json);  // missing keys: resnet50 values
+    nlohmann::json toJson() const;
+};
+
+Backbone makeResNet(const ResNetConfig& config);
+
+// timm ResNets use torchvision's names (conv1, bn1, layerK.b.convN/bnN, downsample.{0,1}, fc): the
+// keys are checked (anything else is an error naming it) and returned unchanged.
+io::TensorMap resNetTimmToTorchvision(const io::TensorMap& timmWeights);
+
+}  // namespace lowclip::nn
