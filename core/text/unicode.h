@@ -1,0 +1,57 @@
+#pragma once
+// Unicode helpers for the BERT tokenizer: UTF-8 decoding/encoding and the character classes of
+// the reference BasicTokenizer (pytorch_pretrained_bert 0.4.0 on Python 3.11, Unicode 14.0).
+// ICU supplies the character data; ICU stays out of this header.
+//
+// Unicode version: the reference ran with Python's unicodedata 14.0.0 while Debian 12's ICU 72
+// knows Unicode 15.0. A code point first assigned after 14.0 is unassigned (category Cn) for the
+// reference, so cleaning drops it; we do the same (u_charAge > kReferenceUnicodeVersion -> Drop).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lowclip::text::unicode {
+
+constexpr char32_t kReplacementChar = 0xFFFD;
+constexpr int kReferenceUnicodeMajor = 14;  // Python 3.11's unicodedata.unidata_version = 14.0.0
+constexpr int kReferenceUnicodeMinor = 0;
+
+// Decodes one code point starting at s[pos] and advances pos. Invalid UTF-8 (bad lead byte,
+// truncated sequence, overlong form, surrogate, > U+10FFFF) gives U+FFFD and consumes the
+// "maximal subpart" of the bad sequence (at least one byte), the policy of the Unicode standard,
+// of ICU and of Python's bytes.decode(errors="replace"): a valid character is never swallowed.
+char32_t decodeUtf8(std::string_view s, std::size_t& pos);
+// Whole string; invalid sequences become U+FFFD as above.
+std::u32string decodeUtf8(std::string_view s);
+bool isValidUtf8(std::string_view s);
+void appendUtf8(std::string& out, char32_t c);  // c must be a scalar value (no surrogates)
+std::string encodeUtf8(const char32_t* cps, std::size_t n);
+inline std::string encodeUtf8(const std::u32string& s) { return encodeUtf8(s.data(), s.size()); }
+
+// What the reference BasicTokenizer does with a character of the raw text (steps 1-3):
+enum class CharClass : uint8_t {
+    Keep,   // part of a word
+    Drop,   // U+0000, U+FFFD, category C* other than \t \n \r (incl. unassigned in Unicode 14)
+    Space,  // word boundary: \t \n \r, Zs (cleaned to ' '), U+2028/U+2029 (Python str.split())
+    Cjk,    // CJK ideograph: a word of its own
+};
+CharClass classify(char32_t c);
+// ASCII 33-47, 58-64, 91-96, 123-126, or a category P* character.
+bool isPunctuation(char32_t c);
+bool isNonSpacingMark(char32_t c);  // category Mn
+bool isCjkIdeograph(char32_t c);    // the reference's _is_chinese_char ranges
+// Python's str.isspace() (Unicode 14 data).
+bool isPythonWhitespace(char32_t c);
+
+// The lower-casing step of the reference for one whitespace-separated word: Python str.lower()
+// (full Unicode lower-casing, no language rules: U+0130 -> i U+0307, I -> i, Final_Sigma), then
+// NFD, then every Mn character removed. Appends to out.
+// A per-character table answers most BMP characters; Σ, supplementary characters and the few
+// whose results could interact go through ICU for the whole word (lowerStripAccentsIcu).
+void lowerStripAccents(const char32_t* word, std::size_t n, std::u32string& out);
+// The same through ICU alone (u_strToLower with the root locale, NFD, drop Mn); for tests.
+void lowerStripAccentsIcu(const char32_t* word, std::size_t n, std::u32string& out);
+
+}  // namespace lowclip::text::unicode
