@@ -15,7 +15,10 @@ echo "Depends: $depends"
 for needed in libtorch libqt6sql6-sqlite libopenblas0-openmp libopencv libsqlite3 libheif libexiv2 libicu; do
   if ! grep -q "$needed" <<<"$depends"; then echo "FAIL: Depends lacks $needed"; exit 1; fi
 done
-dpkg-deb -c "$deb" | grep -q './usr/bin/lowclip-cli' || { echo "FAIL: no lowclip-cli in the package"; exit 1; }
+contents=$(dpkg-deb -c "$deb")
+for path in ./usr/bin/lowclip-cli ./usr/bin/lowclip ./usr/share/applications/ ./usr/share/metainfo/ ./usr/share/icons/hicolor/; do
+  grep -qF "$path" <<<"$contents" || { echo "FAIL: $path is not in the package"; exit 1; }
+done
 if [ "$(id -u)" -eq 0 ]; then
   apt-get install --simulate -qq "./$deb" >apt-simulate.log 2>&1 || { cat apt-simulate.log; echo "FAIL: apt cannot install $deb"; exit 1; }
   echo "apt-get install --simulate: ok"

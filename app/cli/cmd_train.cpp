@@ -1,0 +1,222 @@
+// lowclip-cli train: fine-tune a model bundle (or train a small one from scratch) on an image-caption
+// dataset, with per-group learning rates, freezing presets, checkpoints and resume, validation and
+// early stopping; or --smoke-paper: a few steps of the paper-sized model to show the recipe runs.
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "app/cli/command.h"
+#include "core/io/bundle.h"
+#include "core/nn/runtime.h"
+#include "core/text/vocab_builder.h"
+#include "core/train/batch_sources.h"
+#include "core/train/datasets.h"
+#include "core/train/demo.h"
+#include "core/train/evaluate.h"
+#include "core/train/paper.h"
+#include "core/train/trainer.h"
+
+using namespace lowclip;
+
+namespace {
+
+std::string fixed(double v, int digits = 4) {
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(digits) << v;
+    return os.str();
+}
+
+int runSmoke(cli::Args& args) {
+    int steps = args.intOption("steps", 2);
+    int batch = args.intOption("batch", 2);
+    int image = args.intOption("image-size", 224);
+    std::string device = args.option("device", "cpu");
+    int threads = args.intOption("threads", 0);
+    bool json = args.flag("json");
+    args.finish();
+    nn::configureThreads(threads);
+    auto r = train::runPaperSmoke(steps, batch, device, image);
+    nlohmann::json j = {{"steps", r.steps},          {"batch", batch},        {"parameters", r.parameters},
+                        {"first_loss", r.firstLoss}, {"last_loss", r.lastLoss}, {"weights_changed", r.weightsChanged},
+                        {"step_seconds", r.stepSeconds}, {"pairs_per_second", r.pairsPerSecond}};
+    if (json) {
+        std::cout << j.dump() << std::endl;
+    } else {
+        std::cout << "paper-sized model (mBERT-base + EfficientNet-B0, " << r.parameters << " parameters): " << r.steps
+                  << " steps of batch " << batch << " at " << image << "x" << image << " on " << device << "\n"
+                  << "  loss " << fixed(r.firstLoss) << " -> " << fixed(r.lastLoss) << ", weights "
+                  << (r.weightsChanged ? "changed" : "UNCHANGED") << ", " << fixed(r.pairsPerSecond, 2) << " pairs/s\n";
+    }
+    return r.weightsChanged ? 0 : 1;
+}
+
+int runTrain(cli::Args& args) {
+    if (args.flag("smoke-paper")) return runSmoke(args);
+    auto datasetPath = args.option("dataset");
+    auto base = args.option("bundle");
+    auto out = args.option("out");
+    bool scratch = args.flag("scratch");
+    train::CsvOptions csv;
+    csv.imageColumn = args.option("image-column", csv.imageColumn);
+    csv.captionColumn = args.option("caption-column", csv.captionColumn);
+    csv.imageRoot = args.option("image-root", "");
+    if (args.flag("no-header")) csv.header = false;
+
+    train::TrainOptions o = scratch ? train::TrainOptions::fromScratch() : train::TrainOptions::fineTune();
+    o.epochs = args.intOption("epochs", 5);
+    o.maxStepsPerEpoch = static_cast<std::size_t>(args.intOption("steps-per-epoch", 0));
+    o.lrHeads = args.doubleOption("lr-heads", o.lrHeads);
+    o.lrImage = args.doubleOption("lr-image", o.lrImage);
+    o.lrText = args.doubleOption("lr-text", o.lrText);
+    o.weightDecay = args.doubleOption("weight-decay", o.weightDecay);
+    o.schedule = train::parseSchedule(args.option("schedule", scratch ? "cosine" : "plateau"));
+    o.warmupSteps = static_cast<std::size_t>(args.intOption("warmup", static_cast<int>(o.warmupSteps)));
+    o.maxGradNorm = args.doubleOption("clip", o.maxGradNorm);
+    o.accumulation = args.intOption("accumulation", 1);
+    o.freeze = train::parseFreezePreset(args.option("freeze", "all"));
+    o.lastLayers = args.intOption("last-layers", o.lastLayers);
+    o.trainImageTower = !args.flag("freeze-image");
+    o.mixedPrecision = args.flag("mixed-precision");
+    o.seed = static_cast<std::uint64_t>(args.intOption("seed", 0));
+    o.loaderThreads = args.intOption("loader-threads", 2);
+    o.device = args.option("device", "auto");
+    o.checkpointDir = args.option("checkpoint", "");
+    o.resume = args.flag("resume");
+    o.earlyStoppingPatience = args.intOption("early-stopping", 0);
+    o.threads = args.intOption("threads", 0);
+    int batch = args.intOption("batch", 32);
+    double valFraction = args.doubleOption("val-fraction", 0.1);
+    bool augment = !args.flag("no-augment");
+    int imageSize = args.intOption("image-size", 128);
+    bool json = args.flag("json");
+    args.finish();
+    if (!datasetPath) throw cli::UsageError("--dataset is required (or --smoke-paper)");
+    if (!out) throw cli::UsageError("--out is required");
+    if (!base == !scratch) throw cli::UsageError("give --bundle BASE to fine-tune, or --scratch for a new small model");
+    if (o.threads > 0) nn::configureThreads(o.threads);
+
+    auto say = [&](const std::string& s) {
+        if (json) std::cout << nlohmann::json{{"log", s}}.dump() << std::endl;
+        else std::cout << s << std::endl;
+    };
+
+    // Data: split by image, missing files reported and skipped.
+    train::Dataset all = train::loadDataset(*datasetPath, csv);
+    std::vector<train::DatasetProblem> problems;
+    all = train::dropUnusableImages(all, &problems);
+    for (const auto& p : problems) say("skipped " + p.path + ": " + p.reason);
+    auto splits = train::splitByImage(all, valFraction, 0.0, o.seed + 1);
+    say("dataset " + *datasetPath + ": " + std::to_string(splits.train.items.size()) + " training images, " +
+        std::to_string(splits.validation.items.size()) + " validation images, " + std::to_string(all.captionCount()) +
+        " captions");
+
+    // Model.
+    nn::DualEncoder model{nullptr};
+    nn::ClipConfig config;
+    std::vector<std::string> vocab;
+    std::shared_ptr<text::WordPieceTokenizer> tokenizer;
+    if (base) {
+        auto loaded = io::loadBundle(*base, o.device);
+        model = loaded.model;
+        config = loaded.config;
+        vocab = loaded.vocab;
+        tokenizer = loaded.tokenizer;
+        say("fine-tuning " + *base);
+    } else {
+        std::vector<std::string> corpus;
+        for (const auto& it : splits.train.items) corpus.insert(corpus.end(), it.captions.begin(), it.captions.end());
+        text::VocabBuilderOptions vo;
+        vo.vocabSize = 8000;
+        vo.lowercase = true;
+        vocab = text::buildWordPieceVocab(corpus, vo);
+        tokenizer = std::make_shared<text::WordPieceTokenizer>(vocab, true);
+        train::DemoOptions d;
+        d.imageSize = imageSize;
+        d.maxTextLength = 64;
+        config = train::demoClipConfig(d, vocab.size());
+        torch::manual_seed(o.seed);
+        model = nn::DualEncoder(config);
+        say("training a small model from scratch (" + std::to_string(vocab.size()) + " tokens, " +
+            std::to_string(imageSize) + " px)");
+    }
+
+    train::DatasetSourceOptions so;
+    so.batchSize = static_cast<std::size_t>(batch);
+    so.seed = o.seed;
+    so.maxTextLength = config.maxTextLength;
+    so.preprocess = train::preprocessSpec(config);
+    so.augment = augment;
+    train::DatasetBatchSource source(splits.train, *tokenizer, so,
+                                     [&](const train::DatasetProblem& p) { say("skipped " + p.path + ": " + p.reason); });
+
+    train::Dataset valKept;
+    std::vector<vision::Image> valImages;
+    train::TrainCallbacks cb;
+    if (!splits.validation.items.empty()) {
+        std::vector<train::DatasetProblem> vp;
+        valImages = train::decodeDatasetImages(splits.validation, std::max(config.imageSize, config.resizeSize), valKept, &vp);
+        for (const auto& p : vp) say("skipped " + p.path + ": " + p.reason);
+        if (valKept.items.size() >= 2)
+            cb.validate = [&](nn::DualEncoderImpl& m) {
+                return train::evaluateDecoded(m, *tokenizer, config, valKept, valImages).textToImage.map;
+            };
+    }
+    cb.log = say;
+    cb.onStep = [&](const train::StepInfo& s) {
+        if (json) {
+            std::cout << nlohmann::json{{"step", s.step},     {"total", s.totalSteps},       {"epoch", s.epoch},
+                                        {"loss", s.loss},     {"lr", s.learningRate},        {"items_per_second", s.itemsPerSecond},
+                                        {"eta_seconds", s.etaSeconds}}
+                             .dump()
+                      << std::endl;
+        } else {
+            std::cout << "epoch " << s.epoch + 1 << " step " << s.step << "/" << s.totalSteps << "  loss " << fixed(s.loss)
+                      << "  lr " << std::scientific << std::setprecision(2) << s.learningRate << std::defaultfloat << "  "
+                      << fixed(s.itemsPerSecond, 1) << " pairs/s  ETA " << fixed(s.etaSeconds, 0) << " s" << std::endl;
+        }
+    };
+    cb.onEpoch = [&](const train::EpochInfo& e) {
+        std::string v = e.validation ? ", validation text->image MAP " + fixed(*e.validation) + (e.improved ? " (best)" : "") : "";
+        say("epoch " + std::to_string(e.epoch + 1) + ": loss " + fixed(e.trainLoss) + v + ", " + fixed(e.seconds, 1) + " s");
+    };
+    auto result = train::train(model, source, o, cb);
+
+    nlohmann::json metrics = nlohmann::json::object();
+    if (cb.validate) {
+        auto rep = train::evaluateDecoded(*model, *tokenizer, config, valKept, valImages);
+        metrics["validation"] = rep.toFlatJson();
+        say("validation:\n" + rep.toText());
+    }
+    io::BundleProvenance prov;
+    prov.source = base ? "train (fine-tuned " + *base + ")" : "train (from scratch)";
+    prov.training = {{"dataset", *datasetPath},      {"epochs", result.epochsRun}, {"steps", result.steps},
+                     {"batch", batch},               {"lr_heads", o.lrHeads},      {"lr_image", o.lrImage},
+                     {"lr_text", o.lrText},          {"freeze", train::freezePresetName(o.freeze)},
+                     {"seed", o.seed},               {"stopped_early", result.stoppedEarly},
+                     {"epoch_losses", result.epochLosses}};
+    prov.metrics = metrics;
+    model->to(torch::kCPU);
+    io::saveBundle(*out, *model, config, vocab, prov);
+    say("saved " + *out);
+    return 0;
+}
+
+cli::Command reg{
+    "train", "Fine-tune a model on image-caption data (or --smoke-paper)",
+    "--dataset FILE --out DIR (--bundle BASE | --scratch) [options]\n"
+    "       lowclip-cli train --smoke-paper [--steps 2] [--batch 2] [--image-size 224] [--device cpu]\n\n"
+    "  data:      [--image-column NAME] [--caption-column NAME] [--image-root DIR] [--no-header]\n"
+    "             [--val-fraction 0.1] [--batch 32] [--no-augment] [--image-size 128 (scratch)]\n"
+    "  schedule:  [--epochs 5] [--steps-per-epoch N] [--lr-heads 1e-3] [--lr-image 1e-4] [--lr-text 1e-5]\n"
+    "             [--weight-decay 0.01] [--schedule plateau|cosine|constant] [--warmup N] [--clip 1.0]\n"
+    "             [--accumulation N] [--early-stopping EPOCHS]\n"
+    "  freezing:  [--freeze heads|text-attention|last-layers|all] [--last-layers N] [--freeze-image]\n"
+    "  run:       [--seed N] [--device auto|cpu|cuda] [--mixed-precision] [--threads N] [--loader-threads N]\n"
+    "             [--checkpoint DIR] [--resume] [--json]",
+    runTrain,
+    {"smoke-paper", "scratch", "no-header", "freeze-image", "mixed-precision", "resume", "no-augment", "json"}};
+
+}  // namespace

@@ -1,0 +1,459 @@
+#include "core/train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <ATen/autocast_mode.h>
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/nn/runtime.h"
+#include "core/nn/state_dict.h"
+
+namespace fs = std::filesystem;
+
+namespace lowclip::train {
+
+std::size_t TrainBatch::size() const { return images.defined() ? static_cast<std::size_t>(images.size(0)) : 0; }
+
+FreezePreset parseFreezePreset(const std::string& name) {
+    if (name == "heads" || name == "towers-frozen" || name == "none") return FreezePreset::HeadsOnly;
+    if (name == "text-attention" || name == "attention") return FreezePreset::TextAttentionOnly;
+    if (name == "last-layers" || name == "last") return FreezePreset::LastLayers;
+    if (name == "all") return FreezePreset::All;
+    throw Error("unknown freezing preset '" + name + "' (use heads, text-attention, last-layers or all)");
+}
+
+std::string freezePresetName(FreezePreset p) {
+    switch (p) {
+        case FreezePreset::HeadsOnly: return "heads";
+        case FreezePreset::TextAttentionOnly: return "text-attention";
+        case FreezePreset::LastLayers: return "last-layers";
+        case FreezePreset::All: return "all";
+    }
+    return "all";
+}
+
+Schedule parseSchedule(const std::string& name) {
+    if (name == "constant") return Schedule::Constant;
+    if (name == "cosine") return Schedule::Cosine;
+    if (name == "plateau") return Schedule::Plateau;
+    throw Error("unknown learning-rate schedule '" + name + "' (use constant, cosine or plateau)");
+}
+
+TrainOptions TrainOptions::fromScratch() {
+    TrainOptions o;
+    o.lrHeads = 2e-3;
+    o.lrImage = 2e-3;
+    o.lrText = 2e-3;
+    o.weightDecay = 0.01;
+    o.schedule = Schedule::Cosine;
+    o.warmupSteps = 30;
+    return o;
+}
+
+TrainOptions TrainOptions::fineTune() { return TrainOptions{}; }
+
+std::string checkpointPath(const std::string& dir) { return (fs::path(dir) / "checkpoint.pt").string(); }
+
+std::size_t applyFreeze(nn::DualEncoderImpl& model, FreezePreset preset, int lastLayers, bool trainImageTower) {
+    using nn::BertTrainable;
+    switch (preset) {
+        case FreezePreset::HeadsOnly: nn::setBertTrainable(model.textEncoder, BertTrainable::None); break;
+        case FreezePreset::TextAttentionOnly: nn::setBertTrainable(model.textEncoder, BertTrainable::AttentionOnly); break;
+        case FreezePreset::LastLayers: nn::setBertTrainable(model.textEncoder, BertTrainable::LastLayers, lastLayers); break;
+        case FreezePreset::All: nn::setBertTrainable(model.textEncoder, BertTrainable::All); break;
+    }
+    bool image = preset == FreezePreset::All || (preset != FreezePreset::HeadsOnly && trainImageTower);
+    for (auto& p : model.imageEncoder->parameters()) p.set_requires_grad(image);
+    for (auto* head : {model.textProjection.ptr().get(), model.imageProjection.ptr().get()})
+        for (auto& p : head->parameters()) p.set_requires_grad(true);
+    model.logit_scale.set_requires_grad(true);
+    std::size_t n = 0;
+    for (const auto& p : model.parameters()) n += p.requires_grad();
+    return n;
+}
+
+at::Tensor batchLoss(nn::DualEncoderImpl& model, const at::Tensor& imageEmb, const at::Tensor& textEmb,
+                     const at::Tensor& positives) {
+    if (!positives.defined()) return model.loss(imageEmb, textEmb);
+    auto img = torch::nn::functional::normalize(imageEmb.to(torch::kFloat32),
+                                                torch::nn::functional::NormalizeFuncOptions().dim(1));
+    auto txt = torch::nn::functional::normalize(textEmb.to(torch::kFloat32),
+                                                torch::nn::functional::NormalizeFuncOptions().dim(1));
+    auto logits = model.logitScale() * torch::matmul(txt, img.t());  // [texts, images]
+    auto pos = positives.to(logits.device(), torch::kFloat32);
+    auto rowTargets = pos / pos.sum(1, true).clamp_min(1.0);
+    auto colTargets = pos.t() / pos.t().sum(1, true).clamp_min(1.0);
+    auto t2i = -(rowTargets * torch::log_softmax(logits, 1)).sum(1).mean();
+    auto i2t = -(colTargets * torch::log_softmax(logits.t(), 1)).sum(1).mean();
+    return (t2i + i2t) / 2;
+}
+
+namespace {
+
+// Builds batches index..count-1 of one epoch on `threads` threads, at most `window` ahead of the
+// consumer, handing them out in order.
+class Prefetcher {
+public:
+    Prefetcher(const BatchSource& source, std::size_t epoch, std::size_t begin, std::size_t count, int threads,
+               int window)
+        : source_(source), epoch_(epoch), nextClaim_(begin), nextGive_(begin), count_(count),
+          window_(static_cast<std::size_t>(std::max(1, window))) {
+        for (int t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+    }
+    ~Prefetcher() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+    TrainBatch next() {
+        if (workers_.empty()) return source_.makeBatch(epoch_, nextGive_++);
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return error_ || ready_.count(nextGive_); });
+        if (error_) std::rethrow_exception(error_);
+        TrainBatch b = std::move(ready_[nextGive_]);
+        ready_.erase(nextGive_++);
+        cv_.notify_all();
+        return b;
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::size_t idx;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                cv_.wait(lock, [&] { return stop_ || (nextClaim_ < count_ && nextClaim_ < nextGive_ + window_); });
+                if (stop_) return;
+                idx = nextClaim_++;
+            }
+            try {
+                TrainBatch b = source_.makeBatch(epoch_, idx);
+                std::lock_guard<std::mutex> lock(mutex_);
+                ready_[idx] = std::move(b);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if (!error_) error_ = std::current_exception();
+            }
+            cv_.notify_all();
+        }
+    }
+
+    const BatchSource& source_;
+    std::size_t epoch_, nextClaim_, nextGive_, count_, window_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::map<std::size_t, TrainBatch> ready_;
+    std::exception_ptr error_;
+    bool stop_ = false;
+    std::vector<std::thread> workers_;
+};
+
+struct Group {
+    std::string tower;  // "heads", "image", "text"
+    bool decay;
+    double baseLr;
+};
+
+struct SchedulerState {
+    double plateauScale = 1.0;
+    double plateauBest = -1e300;
+    int plateauBad = 0;
+};
+
+void saveCheckpoint(const std::string& dir, nn::DualEncoderImpl& model, torch::optim::AdamW& optimizer,
+                    const SchedulerState& sched, std::size_t epochsDone, std::size_t step,
+                    const std::vector<double>& losses, std::optional<double> best, std::size_t bestEpoch,
+                    int badEpochs, const io::TensorMap& bestWeights) {
+    fs::create_directories(dir);
+    torch::serialize::OutputArchive ar;
+    for (const auto& [name, t] : nn::stateDict(model)) ar.write("model/" + name, t.detach().cpu(), true);
+    torch::serialize::OutputArchive opt;
+    optimizer.save(opt);
+    ar.write("optimizer", opt);
+    auto scalars = torch::tensor({static_cast<double>(epochsDone), static_cast<double>(step), sched.plateauScale,
+                                  sched.plateauBest, static_cast<double>(sched.plateauBad), best ? *best : 0.0,
+                                  best ? 1.0 : 0.0, static_cast<double>(bestEpoch), static_cast<double>(badEpochs)},
+                                 torch::kFloat64);
+    ar.write("scalars", scalars, true);
+    ar.write("losses", torch::tensor(losses.empty() ? std::vector<double>{} : losses, torch::kFloat64), true);
+    {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        ar.write("rng_cpu", gen.get_state(), true);
+    }
+    for (const auto& [name, t] : bestWeights) ar.write("best/" + name, t, true);
+    std::string path = checkpointPath(dir), tmp = path + ".tmp";
+    ar.save_to(tmp);
+    fs::rename(tmp, path);
+}
+
+}  // namespace
+
+TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const TrainOptions& o,
+                  const TrainCallbacks& cb, const CancelFlag* cancel) {
+    using Clock = std::chrono::steady_clock;
+    auto started = Clock::now();
+    if (o.epochs < 1) throw Error("training needs at least one epoch");
+    if (o.accumulation < 1) throw Error("gradient accumulation must be at least 1");
+    if (o.resume && o.checkpointDir.empty()) throw Error("resuming needs a checkpoint folder");
+    if (o.threads > 0) nn::configureThreads(o.threads);
+    auto& model = *modelHolder;
+    auto log = [&](const std::string& s) {
+        if (cb.log) cb.log(s);
+    };
+
+    torch::Device device = nn::pickDevice(o.device);
+    model.to(device);
+    torch::manual_seed(o.seed);
+    applyFreeze(model, o.freeze, o.lastLayers, o.trainImageTower);
+    bool imageFrozen = !(o.freeze == FreezePreset::All || (o.freeze != FreezePreset::HeadsOnly && o.trainImageTower));
+
+    // Parameter groups: tower x (decay, no decay).
+    std::vector<Group> groups;
+    std::vector<torch::optim::OptimizerParamGroup> optGroups;
+    std::vector<torch::Tensor> trainable;
+    {
+        std::map<std::pair<std::string, bool>, std::vector<torch::Tensor>> byGroup;
+        for (const auto& item : model.named_parameters()) {
+            const auto& p = item.value();
+            if (!p.requires_grad()) continue;
+            const std::string& k = item.key();
+            std::string tower = k.rfind("text_encoder.", 0) == 0 ? "text" : k.rfind("image_encoder.", 0) == 0 ? "image" : "heads";
+            bool decay = p.dim() >= 2;
+            byGroup[{tower, decay}].push_back(p);
+            trainable.push_back(p);
+        }
+        for (auto& [key, params] : byGroup) {
+            double lr = key.first == "text" ? o.lrText : key.first == "image" ? o.lrImage : o.lrHeads;
+            groups.push_back({key.first, key.second, lr});
+            auto opts = std::make_unique<torch::optim::AdamWOptions>(lr);
+            opts->weight_decay(key.second ? o.weightDecay : 0.0);
+            optGroups.emplace_back(params, std::move(opts));
+        }
+    }
+    if (trainable.empty()) throw Error("nothing to train: every parameter is frozen");
+    torch::optim::AdamW optimizer(optGroups, torch::optim::AdamWOptions(o.lrHeads));
+
+    std::size_t perEpoch = source.batchesPerEpoch();
+    if (o.maxStepsPerEpoch > 0) perEpoch = std::min(perEpoch, o.maxStepsPerEpoch);
+    if (perEpoch == 0) throw Error("the training data gives no batches");
+    std::size_t stepsPerEpoch = (perEpoch + static_cast<std::size_t>(o.accumulation) - 1) / static_cast<std::size_t>(o.accumulation);
+    std::size_t totalSteps = stepsPerEpoch * static_cast<std::size_t>(o.epochs);
+
+    TrainResult result;
+    SchedulerState sched;
+    std::size_t step = 0, startEpoch = 0;
+    int badEpochs = 0;
+    io::TensorMap bestWeights;
+
+    if (o.resume && fs::exists(checkpointPath(o.checkpointDir))) {
+        torch::serialize::InputArchive ar;
+        ar.load_from(checkpointPath(o.checkpointDir));
+        io::TensorMap weights;
+        for (const auto& [name, t] : nn::stateDict(model)) {
+            torch::Tensor v;
+            if (!ar.try_read("model/" + name, v))
+                throw Error("checkpoint '" + checkpointPath(o.checkpointDir) + "' has no tensor '" + name +
+                            "': it belongs to another model");
+            weights[name] = v;
+        }
+        nn::loadStateDict(model, weights, true, "checkpoint");
+        torch::serialize::InputArchive opt;
+        ar.read("optimizer", opt);
+        optimizer.load(opt);
+        torch::Tensor scalars, losses, rng;
+        ar.read("scalars", scalars);
+        ar.read("losses", losses);
+        ar.read("rng_cpu", rng);
+        auto s = scalars.accessor<double, 1>();
+        startEpoch = static_cast<std::size_t>(s[0]);
+        step = static_cast<std::size_t>(s[1]);
+        sched.plateauScale = s[2];
+        sched.plateauBest = s[3];
+        sched.plateauBad = static_cast<int>(s[4]);
+        if (s[6] > 0) result.bestValidation = s[5];
+        result.bestEpoch = static_cast<std::size_t>(s[7]);
+        badEpochs = static_cast<int>(s[8]);
+        for (int64_t i = 0; i < losses.numel(); ++i) result.epochLosses.push_back(losses[i].item<double>());
+        {
+            auto gen = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            gen.set_state(rng);
+        }
+        for (const auto& [name, t] : nn::stateDict(model)) {
+            torch::Tensor v;
+            if (ar.try_read("best/" + name, v)) bestWeights[name] = v;
+        }
+        result.resumed = true;
+        result.epochsRun = startEpoch;
+        result.steps = step;
+        log("resumed from " + checkpointPath(o.checkpointDir) + " after epoch " + std::to_string(startEpoch));
+        if (o.earlyStoppingPatience > 0 && badEpochs >= o.earlyStoppingPatience) startEpoch = static_cast<std::size_t>(o.epochs);
+    }
+
+    auto lrFactor = [&](std::size_t s) {
+        double f = 1.0;
+        if (o.warmupSteps > 0 && s < o.warmupSteps) f = static_cast<double>(s + 1) / static_cast<double>(o.warmupSteps);
+        if (o.schedule == Schedule::Cosine && s >= o.warmupSteps) {
+            double span = static_cast<double>(std::max<std::size_t>(1, totalSteps - o.warmupSteps));
+            double t = std::min(1.0, static_cast<double>(s - o.warmupSteps) / span);
+            f = o.minLrFactor + (1 - o.minLrFactor) * 0.5 * (1 + std::cos(3.141592653589793 * t));
+        }
+        if (o.schedule == Schedule::Plateau) f *= sched.plateauScale;
+        return f;
+    };
+    auto setLr = [&](std::size_t s) {
+        double f = lrFactor(s);
+        auto& pg = optimizer.param_groups();
+        for (std::size_t g = 0; g < pg.size(); ++g) pg[g].options().set_lr(groups[g].baseLr * f);
+        return o.lrHeads * f;
+    };
+
+    bool useAutocast = o.mixedPrecision && device.is_cuda();
+    std::size_t itemsThisRun = 0;
+    std::size_t stepsThisRun = 0;
+    result.steps = step;
+
+    for (std::size_t epoch = startEpoch; epoch < static_cast<std::size_t>(o.epochs); ++epoch) {
+        auto epochStart = Clock::now();
+        model.train();
+        if (imageFrozen) model.imageEncoder->eval();  // frozen BatchNorm statistics stay as they are
+        Prefetcher loader(source, epoch, 0, perEpoch, o.loaderThreads, o.prefetchBatches);
+        double epochLoss = 0, reportLoss = 0;
+        std::size_t epochMicro = 0, reportMicro = 0;
+        optimizer.zero_grad();
+        for (std::size_t b = 0; b < perEpoch; ++b) {
+            throwIfCancelled(cancel);
+            TrainBatch batch = loader.next();
+            if (batch.size() < 2) continue;  // a contrastive loss needs at least two pairs
+            auto images = batch.images.to(device, /*non_blocking=*/true);
+            auto ids = batch.inputIds.to(device, true);
+            auto mask = batch.attentionMask.to(device, true);
+            torch::Tensor loss;
+            if (useAutocast) {
+                at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+                at::autocast::set_enabled(true);
+            }
+            try {
+                auto ie = model.encodeImages(images);
+                auto te = model.encodeTexts(ids, mask);
+                if (useAutocast) {
+                    at::autocast::set_enabled(false);
+                    at::autocast::clear_cache();
+                }
+                loss = batchLoss(model, ie.to(torch::kFloat32), te.to(torch::kFloat32), batch.positives);
+            } catch (...) {
+                if (useAutocast) {
+                    at::autocast::set_enabled(false);
+                    at::autocast::clear_cache();
+                }
+                throw;
+            }
+            double lv = loss.item<double>();
+            if (!std::isfinite(lv)) throw Error("training diverged: the loss is " + std::to_string(lv) + " at step " +
+                                                std::to_string(step) + " (lower the learning rates)");
+            (loss / static_cast<double>(o.accumulation)).backward();
+            epochLoss += lv;
+            reportLoss += lv;
+            ++epochMicro;
+            ++reportMicro;
+            itemsThisRun += batch.size();
+            bool boundary = (b + 1) % static_cast<std::size_t>(o.accumulation) == 0 || b + 1 == perEpoch;
+            if (!boundary) continue;
+            double lr = setLr(step);
+            if (o.maxGradNorm > 0) torch::nn::utils::clip_grad_norm_(trainable, o.maxGradNorm);
+            optimizer.step();
+            optimizer.zero_grad();
+            ++step;
+            ++stepsThisRun;
+            bool last = b + 1 == perEpoch && epoch + 1 == static_cast<std::size_t>(o.epochs);
+            if (cb.onStep && (o.progressEvery == 0 || step % o.progressEvery == 0 || last)) {
+                StepInfo info;
+                info.epoch = epoch;
+                info.step = step;
+                info.totalSteps = totalSteps;
+                info.loss = reportLoss / static_cast<double>(std::max<std::size_t>(1, reportMicro));
+                info.learningRate = lr;
+                info.logitScale = model.logitScale().item<double>();
+                double secs = std::chrono::duration<double>(Clock::now() - started).count();
+                info.itemsPerSecond = secs > 0 ? static_cast<double>(itemsThisRun) / secs : 0;
+                info.etaSeconds = stepsThisRun > 0 ? secs / static_cast<double>(stepsThisRun) *
+                                                         static_cast<double>(totalSteps - std::min(totalSteps, step))
+                                                   : -1;
+                cb.onStep(info);
+                reportLoss = 0;
+                reportMicro = 0;
+            }
+        }
+        EpochInfo info;
+        info.epoch = epoch;
+        info.trainLoss = epochMicro ? epochLoss / static_cast<double>(epochMicro) : 0;
+        result.epochLosses.push_back(info.trainLoss);
+        if (cb.validate) {
+            model.eval();
+            double v;
+            {
+                torch::NoGradGuard ng;
+                v = cb.validate(model);
+            }
+            model.train();
+            info.validation = v;
+            if (!result.bestValidation || v > *result.bestValidation) {
+                result.bestValidation = v;
+                result.bestEpoch = epoch;
+                info.improved = true;
+                badEpochs = 0;
+                if (o.restoreBest) {
+                    bestWeights.clear();
+                    for (const auto& [name, t] : nn::stateDict(model)) bestWeights[name] = t.detach().cpu().clone();
+                }
+            } else {
+                ++badEpochs;
+            }
+            if (o.schedule == Schedule::Plateau) {
+                if (v > sched.plateauBest) {
+                    sched.plateauBest = v;
+                    sched.plateauBad = 0;
+                } else if (++sched.plateauBad >= o.plateauPatience) {
+                    sched.plateauScale *= o.plateauFactor;
+                    sched.plateauBad = 0;
+                    log("validation did not improve: learning rates x" + std::to_string(o.plateauFactor));
+                }
+            }
+        }
+        info.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+        result.epochsRun = epoch + 1;
+        result.steps = step;
+        if (!o.checkpointDir.empty())
+            saveCheckpoint(o.checkpointDir, model, optimizer, sched, epoch + 1, step, result.epochLosses,
+                           result.bestValidation, result.bestEpoch, badEpochs, bestWeights);
+        if (cb.onEpoch) cb.onEpoch(info);
+        if (cb.validate && o.earlyStoppingPatience > 0 && badEpochs >= o.earlyStoppingPatience) {
+            result.stoppedEarly = true;
+            log("early stopping: no improvement for " + std::to_string(badEpochs) + " epochs");
+            break;
+        }
+    }
+    if (cb.validate && o.restoreBest && !bestWeights.empty()) nn::loadStateDict(model, bestWeights, true, "best epoch");
+    model.eval();
+    result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return result;
+}
+
+}  // namespace lowclip::train
