@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "app/cli/command.h"
+#include "app/cli/openmp_env.h"
 #include "core/io/bundle.h"
 #include "core/nn/runtime.h"
 #include "core/text/vocab_builder.h"
@@ -55,6 +56,7 @@ int runSmoke(cli::Args& args) {
 
 int runTrain(cli::Args& args) {
     if (args.flag("smoke-paper")) return runSmoke(args);
+    cli::preferPassiveOpenMP();
     auto datasetPath = args.option("dataset");
     auto base = args.option("bundle");
     auto out = args.option("out");

@@ -24,7 +24,7 @@ struct DemoOptions {
     int imageSize = 64;
     int heldOutCombos = 12;
     // Training.
-    int steps = 600;                  // optimizer steps (one epoch of `steps` batches)
+    int steps = 1800;                 // optimizer steps (one epoch of `steps` batches of fresh scenes)
     int batchSize = 128;
     double learningRate = 2e-3;       // every group (from scratch)
     int warmupSteps = 40;
