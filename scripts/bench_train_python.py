@@ -48,14 +48,14 @@ class Bert(nn.Module):
         super().__init__()
         self.word = nn.Embedding(vocab, h)
         self.pos = nn.Embedding(positions, h)
-        self.type = nn.Embedding(2, h)
+        self.token_type = nn.Embedding(2, h)
         self.ln = nn.LayerNorm(h, eps=1e-12)
         self.drop = nn.Dropout(0.1)
         self.layers = nn.ModuleList([BertLayer(h, heads, inter) for _ in range(layers)])
 
     def forward(self, ids, mask):
         n = ids.shape[1]
-        x = self.word(ids) + self.pos.weight[:n] + self.type.weight[0]
+        x = self.word(ids) + self.pos.weight[:n] + self.token_type.weight[0]
         x = self.drop(self.ln(x))
         bias = (1.0 - mask[:, None, None, :].float()) * -10000.0
         for layer in self.layers:

@@ -24,7 +24,7 @@ struct DemoOptions {
     int imageSize = 64;
     int heldOutCombos = 12;
     // Training.
-    int steps = 1800;                 // optimizer steps (one epoch of `steps` batches of fresh scenes)
+    int steps = 2000;                 // optimizer steps (one epoch of `steps` batches of fresh scenes)
     int batchSize = 128;
     double learningRate = 2e-3;       // every group (from scratch)
     int warmupSteps = 40;
@@ -37,7 +37,7 @@ struct DemoOptions {
     int threads = 0;                  // LibTorch CPU threads; 0 = leave as is
     std::string device = "cpu";
     // Model.
-    int hidden = 128, layers = 2, heads = 4, intermediate = 512;
+    int hidden = 128, layers = 2, heads = 4, intermediate = 256;
     std::vector<int> stagePlanes{16, 32, 64, 128};
     std::vector<int> stageLayers{1, 1, 1, 1};
     int projectionDim = 128;

@@ -325,9 +325,9 @@ bool visibleOn(Colour c, Background b) {
 
 double radiusFraction(SizeClass s) {
     switch (s) {
-        case SizeClass::Small: return 0.09;
-        case SizeClass::Medium: return 0.145;
-        case SizeClass::Big: return 0.21;
+        case SizeClass::Small: return 0.08;
+        case SizeClass::Medium: return 0.14;
+        case SizeClass::Big: return 0.22;
     }
     return 0.15;
 }

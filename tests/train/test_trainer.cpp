@@ -358,8 +358,8 @@ TEST_CASE("cuda: training with mixed precision (bfloat16 autocast)") {
 TEST_CASE("mini demo: JSON shape and metrics above chance") {
     DemoOptions o;
     o.seed = 5;
-    o.imageSize = 32;
-    o.steps = 80;
+    o.imageSize = 48;
+    o.steps = 120;
     o.batchSize = 32;
     o.warmupSteps = 5;
     o.hidden = 32;
@@ -371,7 +371,9 @@ TEST_CASE("mini demo: JSON shape and metrics above chance") {
     o.projectionDim = 32;
     o.evalImages = 60;
     o.loaderThreads = 1;
+    o.threads = 1;  // the same numbers on every machine
     auto r = runDemo(o);
+    for (const auto& [name, rep] : r.eval) std::cout << "  " << name << ": t2i MAP " << rep.textToImage.map << "\n";
     auto j = r.toJson();
     REQUIRE(j.contains("eval"));
     for (const char* split : {"single", "multi"}) {
