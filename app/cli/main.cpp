@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "app/cli/command.h"
+#include "core/nn/runtime.h"
 
 namespace lowclip::cli {
 
@@ -135,6 +136,7 @@ void printHelp() {
 
 int main(int argc, char** argv) {
     using namespace lowclip::cli;
+    lowclip::nn::keepFreedMemory();
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         printHelp();
         return argc < 2 ? 2 : 0;

@@ -132,7 +132,20 @@ torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv,
     torch::Tensor weight = conv.weight * scale.view({-1, 1, 1, 1});
     torch::Tensor bias = bn.bias - bn.running_mean * scale;
     if (conv.bias.defined()) bias = bias + conv.bias * scale;
+    if (x.is_contiguous(at::MemoryFormat::ChannelsLast) && !x.is_contiguous())
+        weight = weight.contiguous(at::MemoryFormat::ChannelsLast);
     return torch::conv2d(x, weight, bias, *co.stride(), **padding, *co.dilation(), co.groups());
+}
+
+torch::Tensor preferredLayout(const torch::Tensor& images, bool training) {
+    static const bool channelsLast = [] {
+        const char* v = std::getenv("LOWCLIP_CHANNELS_LAST");
+        return !(v && std::string(v) == "0");
+    }();
+    (void)training;
+    if (channelsLast && images.device().is_cpu() && images.dim() == 4)
+        return images.contiguous(at::MemoryFormat::ChannelsLast);
+    return images.contiguous();
 }
 
 }  // namespace detail

@@ -167,6 +167,11 @@ private:
 // weight and bias, saving a pass over the activations; in training it runs as usual.
 torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn);
 
+// The memory layout convolutional backbones run in: channels-last on the CPU (oneDNN's fast
+// convolutions; several times faster for depthwise convolutions), unless LOWCLIP_CHANNELS_LAST=0;
+// the input as it is on other devices. The values are the same either way (within float rounding).
+torch::Tensor preferredLayout(const torch::Tensor& images, bool training);
+
 // Throws lowclip::Error("<what>: <message>") unless `condition`.
 void require(bool condition, const std::string& what, const std::string& message);
 

@@ -1,5 +1,9 @@
 #include "core/nn/runtime.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdlib>
 #include <thread>
 
@@ -34,7 +38,23 @@ c10::Device pickDevice(const std::string& preference) {
     throw Error("cannot understand device '" + preference + "'; use auto, cpu, cuda or cuda:N");
 }
 
+void keepFreedMemory() {
+#if defined(__GLIBC__)
+    static const bool done = [] {
+        const char* env = std::getenv("LOWCLIP_MALLOC_DEFAULTS");
+        if (env && std::string(env) == "1") return false;
+        // Environment settings (MALLOC_MMAP_THRESHOLD_ ...) win, as glibc documents.
+        if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+        if (!std::getenv("MALLOC_TRIM_THRESHOLD_")) mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+        if (!std::getenv("MALLOC_TOP_PAD_")) mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+        return true;
+    }();
+    (void)done;
+#endif
+}
+
 int configureThreads(int threads) {
+    keepFreedMemory();
     if (threads <= 0) {
         if (const char* env = std::getenv("LOWCLIP_THREADS"); env && *env) threads = std::atoi(env);
     }

@@ -1,6 +1,7 @@
 #include "core/vision/decode.h"
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -480,6 +481,7 @@ Image matToRgb(cv::Mat m, const std::string& name) {
 }
 
 Image decodeWithOpenCv(Bytes b, const ImageHeader& h, const DecodeOptions& options, const std::string& name) {
+    bool eighth = false;
     int flags = cv::IMREAD_UNCHANGED;  // keeps alpha, 16-bit and never applies orientation
     if (h.format == "jpeg" || h.format == "bmp") {
         // 8-bit colour (libjpeg converts grayscale and CMYK/YCCK); BMP's 4th byte is often garbage.
@@ -488,6 +490,7 @@ Image decodeWithOpenCv(Bytes b, const ImageHeader& h, const DecodeOptions& optio
             std::int64_t shortSide = std::min(h.width, h.height);
             for (int scale : {8, 4, 2}) {
                 if ((shortSide + scale - 1) / scale >= options.targetShortSide) {
+                    eighth = scale == 8;
                     flags = (scale == 8   ? cv::IMREAD_REDUCED_COLOR_8
                              : scale == 4 ? cv::IMREAD_REDUCED_COLOR_4
                                           : cv::IMREAD_REDUCED_COLOR_2) |
@@ -516,6 +519,11 @@ Image decodeWithOpenCv(Bytes b, const ImageHeader& h, const DecodeOptions& optio
             }
         } catch (const OutOfBounds&) {
         }
+    }
+    std::vector<std::uint8_t> dcOnly;
+    if (eighth && options.progressiveDcShortcut) {
+        dcOnly = progressiveJpegDcScans(b.data(), b.size());
+        if (!dcOnly.empty()) b = Bytes(dcOnly.data(), dcOnly.size());
     }
     cv::Mat decoded;
     try {
@@ -573,6 +581,141 @@ bool isHeifBrand(const std::uint8_t* p) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> progressiveJpegDcScans(const std::uint8_t* p, std::size_t n) {
+    // Marker segments are copied as they are. A scan (SOS header + entropy-coded data, which runs to
+    // the next marker other than a stuffed FF00 or a restart marker) is dropped when it carries AC
+    // coefficients (spectral selection start > 0) of a full-resolution component: at 1/8 scale
+    // libjpeg gives those components a 1x1 inverse DCT, which reads the DC coefficient alone.
+    // Subsampled components (chroma) get a larger inverse DCT at 1/8 scale, so their scans stay.
+    if (!p || n < 4 || p[0] != 0xFF || p[1] != 0xD8) return {};
+    std::vector<std::uint8_t> out;
+    out.reserve(n / 2);
+    out.insert(out.end(), p, p + 2);
+    bool progressive = false, dropped = false, ended = false;
+    std::map<int, int> sampling;  // component id -> (H << 4) | V
+    int maxH = 0, maxV = 0;
+    std::size_t frameWidth = 0, frameHeight = 0;
+    std::vector<int> droppedIds;
+    std::size_t i = 2;
+    while (i + 1 < n) {
+        if (p[i] != 0xFF) return {};
+        const std::uint8_t m = p[i + 1];
+        if (m == 0xFF) {  // fill byte
+            ++i;
+            continue;
+        }
+        if (m == 0xD9) {  // EOI
+            ended = true;
+            break;
+        }
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7) || i + 4 > n) return {};
+        const std::size_t len = (static_cast<std::size_t>(p[i + 2]) << 8) | p[i + 3];
+        const std::size_t segmentEnd = i + 2 + len;
+        if (len < 2 || segmentEnd > n) return {};
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+            // Only progressive Huffman (SOF2) has AC scans to drop; one frame only.
+            if (m != 0xC2 || progressive || len < 8) return {};
+            const std::size_t components = p[i + 9];
+            if (components == 0 || len != 8 + 3 * components) return {};
+            frameHeight = (static_cast<std::size_t>(p[i + 5]) << 8) | p[i + 6];
+            frameWidth = (static_cast<std::size_t>(p[i + 7]) << 8) | p[i + 8];
+            if (frameHeight == 0 || frameWidth == 0) return {};  // DNL-defined height: rare, not handled
+            for (std::size_t c = 0; c < components; ++c) {
+                const int id = p[i + 10 + 3 * c], hv = p[i + 11 + 3 * c];
+                if (!sampling.emplace(id, hv).second || (hv >> 4) == 0 || (hv & 15) == 0) return {};
+                maxH = std::max(maxH, hv >> 4);
+                maxV = std::max(maxV, hv & 15);
+            }
+            progressive = true;
+        }
+        if (m != 0xDA) {
+            out.insert(out.end(), p + i, p + segmentEnd);
+            i = segmentEnd;
+            continue;
+        }
+        if (!progressive || len < 6) return {};
+        const std::size_t components = p[i + 4];
+        if (components == 0 || len != 6 + 2 * components) return {};
+        const int spectralStart = p[i + 4 + 1 + 2 * components];
+        bool drop = false;
+        if (spectralStart > 0) {
+            if (components != 1) return {};  // AC scans are never interleaved
+            auto it = sampling.find(p[i + 5]);
+            if (it == sampling.end()) return {};
+            drop = (it->second >> 4) == maxH && (it->second & 15) == maxV;
+            if (drop && std::find(droppedIds.begin(), droppedIds.end(), it->first) == droppedIds.end())
+                droppedIds.push_back(it->first);
+        }
+        std::size_t j = segmentEnd;
+        for (;;) {
+            if (j + 1 >= n) return {};  // the data ends inside a scan: let the decoder report it
+            if (p[j] != 0xFF) {
+                ++j;
+                continue;
+            }
+            const std::uint8_t q = p[j + 1];
+            if (q == 0x00 || (q >= 0xD0 && q <= 0xD7)) {
+                j += 2;
+                continue;
+            }
+            if (q == 0xFF) {
+                ++j;
+                continue;
+            }
+            break;
+        }
+        if (drop)
+            dropped = true;
+        else
+            out.insert(out.end(), p + i, p + j);
+        i = j;
+    }
+    if (!ended || !progressive || !dropped) return {};
+    // libjpeg smooths blocks whose low AC coefficients never arrived, and that smoothing moves the DC
+    // term too. So that it stays off, as in the full decode, each dropped component gets one final AC
+    // scan saying "all AC coefficients are zero" at full precision: runs of end-of-band (EOBRUN)
+    // symbols under a Huffman table of its own. No scan follows it, so redefining table 0 is harmless;
+    // the restart interval is reset to none first.
+    const std::uint8_t noRestarts[] = {0xFF, 0xDD, 0x00, 0x04, 0x00, 0x00};
+    out.insert(out.end(), std::begin(noRestarts), std::end(noRestarts));
+    // AC table 0: the 15 symbols R<<4 (EOB run of 2^R + R extra bits), R = 0..14, each 4 bits long.
+    std::uint8_t table[2 + 2 + 1 + 16 + 15] = {0xFF, 0xC4, 0x00, 34, 0x10};
+    table[5 + 3] = 15;  // 15 codes of length 4
+    for (int r = 0; r < 15; ++r) table[5 + 16 + r] = static_cast<std::uint8_t>(r << 4);
+    out.insert(out.end(), std::begin(table), std::end(table));
+    for (int id : droppedIds) {
+        const std::uint8_t sos[] = {0xFF, 0xDA, 0x00, 0x08, 0x01, static_cast<std::uint8_t>(id), 0x00, 1, 63, 0x00};
+        out.insert(out.end(), std::begin(sos), std::end(sos));
+        // Full-resolution components: one block per 8x8 pixels (non-interleaved scans cover the image).
+        std::uint64_t blocks = ((frameWidth + 7) / 8) * ((frameHeight + 7) / 8);
+        std::uint32_t acc = 0;
+        int bits = 0;
+        auto put = [&](std::uint32_t value, int count) {
+            for (int b = count - 1; b >= 0; --b) {
+                acc = (acc << 1) | ((value >> b) & 1u);
+                if (++bits == 8) {
+                    out.push_back(static_cast<std::uint8_t>(acc));
+                    if (acc == 0xFF) out.push_back(0x00);  // byte stuffing
+                    acc = 0;
+                    bits = 0;
+                }
+            }
+        };
+        while (blocks > 0) {
+            const std::uint32_t run = static_cast<std::uint32_t>(std::min<std::uint64_t>(blocks, 32767));
+            int r = 0;
+            while ((run >> (r + 1)) != 0) ++r;
+            put(static_cast<std::uint32_t>(r), 4);  // the code of symbol r<<4 is r
+            put(run - (1u << r), r);
+            blocks -= run;
+        }
+        if (bits > 0) put((1u << (8 - bits)) - 1, 8 - bits);  // pad with one bits
+    }
+    out.push_back(0xFF);
+    out.push_back(0xD9);
+    return out;
+}
 
 std::string sniffImageFormat(const std::uint8_t* data, std::size_t size) {
     if (!data) return "";

@@ -32,7 +32,16 @@ struct DecodeOptions {
     std::int64_t maxPixels = 200'000'000;
     // Apply the EXIF orientation (and HEIF irot/imir transformations) so that the image is upright.
     bool applyExifOrientation = true;
+    // A progressive JPEG decoded at 1/8 scale skips its luma AC scans (at that scale libjpeg reads only
+    // their DC coefficients, so the pixels are identical and the decode several times faster).
+    bool progressiveDcShortcut = true;
 };
+
+// The stream of a progressive (Huffman) JPEG without the AC scans of its full-resolution components
+// (luma): headers, tables, DC scans and the scans of subsampled components, then EOI. Empty when
+// `data` is not a complete progressive JPEG or has nothing to drop. Decoded at 1/8 scale it gives
+// the same pixels as the whole file (the 1/8 inverse DCT of those components reads DC alone).
+std::vector<std::uint8_t> progressiveJpegDcScans(const std::uint8_t* data, std::size_t size);
 
 class DecodeError : public lowclip::Error {
 public:

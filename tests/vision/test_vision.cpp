@@ -537,6 +537,53 @@ TEST_CASE("large JPEGs decode at the largest reduction that keeps the short side
     }
 }
 
+TEST_CASE("progressive JPEGs at 1/8 scale skip their luma AC scans with identical pixels") {
+    const int W = 1203, H = 901;  // not multiples of 8 or 16
+    Image im = smoothImage(W, H);
+    // Texture, so that the AC scans carry most of the file.
+    for (std::size_t i = 0; i < im.rgb.size(); ++i) im.rgb[i] = static_cast<std::uint8_t>(im.rgb[i] ^ ((i * 2654435761u) >> 28));
+    Image gray = im;
+    for (std::size_t i = 0; i + 2 < gray.rgb.size(); i += 3) gray.rgb[i + 1] = gray.rgb[i + 2] = gray.rgb[i];
+    struct Variant {
+        const char* name;
+        const Image* image;
+        std::vector<int> params;
+    };
+    const std::vector<Variant> variants = {
+        {"colour", &im, {cv::IMWRITE_JPEG_QUALITY, 92, cv::IMWRITE_JPEG_PROGRESSIVE, 1}},
+        {"colour with restart markers", &im, {cv::IMWRITE_JPEG_QUALITY, 80, cv::IMWRITE_JPEG_PROGRESSIVE, 1, cv::IMWRITE_JPEG_RST_INTERVAL, 3}},
+        {"grey", &gray, {cv::IMWRITE_JPEG_QUALITY, 92, cv::IMWRITE_JPEG_PROGRESSIVE, 1}},
+    };
+    for (const auto& v : variants) {
+        Bytes progressive = encodeCv(*v.image, ".jpg", v.params);
+        auto dc = lowclip::vision::progressiveJpegDcScans(progressive.data(), progressive.size());
+        CHECK_MSG(!dc.empty(), v.name << ": nothing dropped");
+        if (dc.empty()) continue;
+        CHECK_MSG(dc.size() * 10 < progressive.size() * 7, v.name << ": kept " << dc.size() << " of " << progressive.size() << " bytes");
+        for (int target : {100, H / 8, (H + 7) / 8}) {
+            DecodeOptions fast, slow;
+            fast.targetShortSide = slow.targetShortSide = target;
+            slow.progressiveDcShortcut = false;
+            Image a = decode(progressive, fast), b = decode(progressive, slow);
+            REQUIRE(a.width == b.width && a.height == b.height);
+            CHECK(a.width == (W + 7) / 8 && a.height == (H + 7) / 8);
+            int maxDiff = 0;
+            for (std::size_t i = 0; i < a.rgb.size(); ++i) maxDiff = std::max(maxDiff, std::abs(int(a.rgb[i]) - int(b.rgb[i])));
+            CHECK_MSG(maxDiff == 0, v.name << ", target " << target << ": differs from the full decode by up to " << maxDiff);
+        }
+        // A file cut short is still refused (the shortcut never hides a truncation).
+        Bytes truncated(progressive.begin(), progressive.begin() + static_cast<std::ptrdiff_t>(progressive.size() * 2 / 3));
+        CHECK(lowclip::vision::progressiveJpegDcScans(truncated.data(), truncated.size()).empty());
+        DecodeOptions o;
+        o.targetShortSide = 100;
+        CHECK_THROWS_WITH(decode(truncated, o), DecodeError, "truncated");
+    }
+    Bytes baseline = encodeCv(im, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
+    CHECK(lowclip::vision::progressiveJpegDcScans(baseline.data(), baseline.size()).empty());
+    CHECK(lowclip::vision::progressiveJpegDcScans(baseline.data(), 3).empty());
+    CHECK(lowclip::vision::progressiveJpegDcScans(nullptr, 0).empty());
+}
+
 // =============================================================================================
 // Grayscale, alpha, 16-bit, CMYK
 // =============================================================================================
