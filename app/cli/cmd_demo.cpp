@@ -74,6 +74,8 @@ int runDemoCommand(cli::Args& args) {
     o.partialCaptions = args.intOption("partial-captions", o.partialCaptions ? 1 : 0) != 0;
     o.logitScaleInit = args.doubleOption("logit-scale-init", o.logitScaleInit);
     o.evalSeen = args.flag("eval-seen");
+    o.smallStem = args.intOption("small-stem", o.smallStem ? 1 : 0) != 0;
+    o.stemPool = args.intOption("stem-pool", o.stemPool ? 1 : 0) != 0;
     auto intList = [](const std::string& s) {
         std::vector<int> v;
         std::stringstream ss(s);

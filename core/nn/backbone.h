@@ -168,8 +168,9 @@ private:
 torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn);
 
 // The memory layout convolutional backbones run in: channels-last on the CPU (oneDNN's fast
-// convolutions; several times faster for depthwise convolutions), unless LOWCLIP_CHANNELS_LAST=0;
-// the input as it is on other devices. The values are the same either way (within float rounding).
+// convolutions; much faster for depthwise ones, and for training too) unless LOWCLIP_CHANNELS_LAST=0;
+// contiguous NCHW on other devices. The values agree within float rounding. convBatchNorm runs the
+// one kind of convolution whose channels-last backward is broken in oneDNN 2.6 in NCHW.
 torch::Tensor preferredLayout(const torch::Tensor& images, bool training);
 
 // Throws lowclip::Error("<what>: <message>") unless `condition`.

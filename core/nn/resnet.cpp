@@ -25,6 +25,7 @@ ResNetConfig ResNetConfig::fromJson(const json& j) {
     c.groups = r.getInt("groups", c.groups);
     c.widthPerGroup = r.getInt("width_per_group", c.widthPerGroup);
     c.smallStem = r.getBool("small_stem", c.smallStem);
+    c.stemPool = r.getBool("stem_pool", c.stemPool);
     c.zeroInitResidual = r.getBool("zero_init_residual", c.zeroInitResidual);
     c.bnEps = r.getDouble("bn_eps", c.bnEps);
     c.bnMomentum = r.getDouble("bn_momentum", c.bnMomentum);
@@ -58,6 +59,7 @@ json ResNetConfig::toJson() const {
             {"groups", groups},
             {"width_per_group", widthPerGroup},
             {"small_stem", smallStem},
+            {"stem_pool", stemPool},
             {"zero_init_residual", zeroInitResidual},
             {"bn_eps", bnEps},
             {"bn_momentum", bnMomentum},
@@ -161,7 +163,7 @@ public:
         if (images.dim() != 4 || images.size(1) != 3)
             throw Error("resnet: expected images [N, 3, H, W], got " + c10::str(images.sizes()));
         torch::Tensor x = detail::convBatchNorm(detail::preferredLayout(images, is_training()), *conv1_, *bn1_).relu_();
-        if (!config_.smallStem) x = torch::max_pool2d(x, 3, 2, 1);
+        if (!config_.smallStem && config_.stemPool) x = torch::max_pool2d(x, 3, 2, 1);
         for (auto& stage : stages_) x = stage->forward(x);
         return x;
     }

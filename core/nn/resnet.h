@@ -19,7 +19,8 @@ struct ResNetConfig {
     int64_t stemWidth = 64;
     int64_t groups = 1;
     int64_t widthPerGroup = 64;
-    bool smallStem = false;
+    bool smallStem = false;   // 3x3 stride-1 stem without max-pool (small images); else torchvision's 7x7/2
+    bool stemPool = true;     // the 7x7/2 stem's 3x3/2 max-pool (false: stages start at 1/2 resolution)
     bool zeroInitResidual = false;
     double bnEps = 1e-5;
     double bnMomentum = 0.1;

@@ -40,6 +40,8 @@ struct DemoOptions {
     int hidden = 128, layers = 2, heads = 4, intermediate = 256;
     std::vector<int> stagePlanes{16, 32, 64, 128};
     std::vector<int> stageLayers{1, 1, 1, 1};
+    bool smallStem = false;           // ResNet stem: 3x3 stride 1 without max-pool (else 7x7 stride 2)
+    bool stemPool = true;             // the 7x7 stem's max-pool
     int projectionDim = 128;
     int maxTextLength = 32;
     std::size_t vocabSize = 256;

@@ -427,6 +427,38 @@ TEST_CASE("small custom configurations (narrow EfficientNet, stage-count ResNet)
     CHECK(torch::isfinite(fm).all().item<bool>());
 }
 
+TEST_CASE("channels-last and NCHW agree; narrow strided ResNets train") {
+    // With gradients the strided 1x1 convolutions run NCHW, without them channels-last: same values.
+    torch::manual_seed(5);
+    for (const auto& [arch, config] : std::vector<std::pair<std::string, json>>{
+             {"resnet", {{"block", "basic"}, {"layers", {1, 1, 1, 1}}, {"stage_planes", {8, 16, 32, 64}},
+                         {"stem_width", 8}, {"small_stem", true}, {"num_classes", 0}}},
+             {"efficientnet", {{"stages", {{1, 3, 1, 16, 8, 1}, {4, 5, 2, 8, 16, 2}}}, {"num_classes", 0}}}}) {
+        nn::Backbone m = nn::makeBackbone(arch, config);
+        m->eval();
+        torch::Tensor x = torch::randn({4, 3, 64, 64});
+        torch::Tensor withGrad = m->forwardFeatures(x);
+        torch::Tensor inference;
+        {
+            torch::NoGradGuard noGrad;
+            inference = m->forwardFeatures(x);
+        }
+        double diff = (withGrad.detach() - inference).abs().max().item<double>();
+        CHECK_MSG(diff < 1e-4, arch << ": layouts differ by " << diff);
+    }
+    // The shape on which channels-last backward corrupted memory in oneDNN 2.6: a 1x1 stride-2
+    // downsampling from 8 channels at 64x64, batch 128. Training must get through it.
+    nn::Backbone r = nn::makeBackbone("resnet", {{"block", "basic"}, {"layers", {1, 1}}, {"stage_planes", {8, 16}},
+                                                 {"stem_width", 8}, {"small_stem", true}, {"num_classes", 0}});
+    r->train();
+    for (int step = 0; step < 2; ++step) {
+        torch::Tensor loss = r->forwardFeatures(torch::randn({128, 3, 64, 64})).square().mean();
+        loss.backward();
+        CHECK(torch::isfinite(loss).item<bool>());
+    }
+    for (const auto& p : r->parameters()) CHECK(p.grad().defined() && torch::isfinite(p.grad()).all().item<bool>());
+}
+
 // ---------------------------------------------------------------------------------------------
 // ViT position embedding at other input sizes
 
