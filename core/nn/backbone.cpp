@@ -121,18 +121,17 @@ void ConfigReader::finish() const {
     throw Error(what_ + " configuration: unknown key(s) " + names + " (known: " + known + ")");
 }
 
-torch::Tensor convBatchNorm(const torch::Tensor& input, torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn) {
+torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn) {
     const auto& bo = bn.options;
     const auto& co = conv.options;
     // oneDNN 2.6 (Debian's LibTorch 1.13) corrupts memory in the backward pass of channels-last 1x1
     // convolutions with a stride (e.g. ResNet downsampling from 8 channels at 64x64): those run NCHW
     // when gradients are wanted and hand channels-last back.
-    const bool channelsLast = input.dim() == 4 && input.is_contiguous(at::MemoryFormat::ChannelsLast) && !input.is_contiguous();
+    const bool channelsLast = x.dim() == 4 && x.is_contiguous(at::MemoryFormat::ChannelsLast) && !x.is_contiguous();
     const bool strided1x1 = (*co.kernel_size())[0] == 1 && (*co.kernel_size())[1] == 1 &&
                             ((*co.stride())[0] != 1 || (*co.stride())[1] != 1);
-    if (channelsLast && strided1x1 && at::GradMode::is_enabled() && input.device().is_cpu())
-        return convBatchNorm(input.contiguous(), conv, bn).contiguous(at::MemoryFormat::ChannelsLast);
-    const torch::Tensor& x = input;
+    if (channelsLast && strided1x1 && at::GradMode::is_enabled() && x.device().is_cpu())
+        return convBatchNorm(x.contiguous(), conv, bn).contiguous(at::MemoryFormat::ChannelsLast);
     const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&co.padding());
     if (bn.is_training() || !bo.track_running_stats() || !bo.affine() || !padding ||
         !c10::holds_alternative<torch::enumtype::kZeros>(co.padding_mode()))
@@ -145,12 +144,11 @@ torch::Tensor convBatchNorm(const torch::Tensor& input, torch::nn::Conv2dImpl& c
     return torch::conv2d(x, weight, bias, *co.stride(), **padding, *co.dilation(), co.groups());
 }
 
-torch::Tensor preferredLayout(const torch::Tensor& images, bool training) {
+torch::Tensor preferredLayout(const torch::Tensor& images) {
     static const bool channelsLast = [] {
         const char* v = std::getenv("LOWCLIP_CHANNELS_LAST");
         return !(v && std::string(v) == "0");
     }();
-    (void)training;
     if (channelsLast && images.device().is_cpu() && images.dim() == 4)
         return images.contiguous(at::MemoryFormat::ChannelsLast);
     return images.contiguous();

@@ -171,7 +171,7 @@ torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv,
 // convolutions; much faster for depthwise ones, and for training too) unless LOWCLIP_CHANNELS_LAST=0;
 // contiguous NCHW on other devices. The values agree within float rounding. convBatchNorm runs the
 // one kind of convolution whose channels-last backward is broken in oneDNN 2.6 in NCHW.
-torch::Tensor preferredLayout(const torch::Tensor& images, bool training);
+torch::Tensor preferredLayout(const torch::Tensor& images);
 
 // Throws lowclip::Error("<what>: <message>") unless `condition`.
 void require(bool condition, const std::string& what, const std::string& message);

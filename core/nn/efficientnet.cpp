@@ -233,7 +233,7 @@ public:
 
     torch::Tensor forwardFeatureMap(const torch::Tensor& images) override {
         checkInput(images);
-        return features_->forward(detail::preferredLayout(images, is_training()));
+        return features_->forward(detail::preferredLayout(images));
     }
     torch::Tensor forwardFeatures(const torch::Tensor& images) override {
         return forwardFeatureMap(images).mean({2, 3});

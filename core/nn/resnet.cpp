@@ -162,7 +162,7 @@ public:
     torch::Tensor forwardFeatureMap(const torch::Tensor& images) override {
         if (images.dim() != 4 || images.size(1) != 3)
             throw Error("resnet: expected images [N, 3, H, W], got " + c10::str(images.sizes()));
-        torch::Tensor x = detail::convBatchNorm(detail::preferredLayout(images, is_training()), *conv1_, *bn1_).relu_();
+        torch::Tensor x = detail::convBatchNorm(detail::preferredLayout(images), *conv1_, *bn1_).relu_();
         if (!config_.smallStem && config_.stemPool) x = torch::max_pool2d(x, 3, 2, 1);
         for (auto& stage : stages_) x = stage->forward(x);
         return x;

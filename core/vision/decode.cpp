@@ -592,7 +592,7 @@ std::vector<std::uint8_t> progressiveJpegDcScans(const std::uint8_t* p, std::siz
     std::vector<std::uint8_t> out;
     out.reserve(n / 2);
     out.insert(out.end(), p, p + 2);
-    bool progressive = false, dropped = false, ended = false;
+    bool progressive = false, ended = false;
     std::map<int, int> sampling;  // component id -> (H << 4) | V
     int maxH = 0, maxV = 0;
     std::size_t frameWidth = 0, frameHeight = 0;
@@ -665,13 +665,10 @@ std::vector<std::uint8_t> progressiveJpegDcScans(const std::uint8_t* p, std::siz
             }
             break;
         }
-        if (drop)
-            dropped = true;
-        else
-            out.insert(out.end(), p + i, p + j);
+        if (!drop) out.insert(out.end(), p + i, p + j);
         i = j;
     }
-    if (!ended || !progressive || !dropped) return {};
+    if (!ended || !progressive || droppedIds.empty()) return {};
     // libjpeg smooths blocks whose low AC coefficients never arrived, and that smoothing moves the DC
     // term too. So that it stays off, as in the full decode, each dropped component gets one final AC
     // scan saying "all AC coefficients are zero" at full precision: runs of end-of-band (EOBRUN)
