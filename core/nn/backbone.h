@@ -36,10 +36,15 @@
 //      "stem_width": 64, "groups": 1, "width_per_group": 64,
 //      "small_stem": false,            (true: conv1 is 3x3 stride 1 and there is no max-pool; for
 //                                       inputs of 32-64 pixels trained from scratch)
+//      "stem_pool": true,              (false: no max-pool after the 7x7 stride-2 conv1)
+//      "global_pool": "avg" | "flatten", ("avg": features = mean of the last stage's map (torchvision);
+//                                       "flatten": the whole map [C, h, w] flattened, so features keep
+//                                       where things are; featureDim = C·h·w for image_size inputs,
+//                                       the only size such a model takes)
 //      "zero_init_residual": false, "bn_eps": 1e-5, "bn_momentum": 0.1,
 //      "num_classes": 1000, "image_size": 224}
 //     Stages are layer1..layerK (K = layers.size(), stage_planes.size() == K); stage 1 has stride 1,
-//     the others 2. featureDim = stage_planes.back() * (4 for bottleneck, 1 for basic).
+//     the others 2. featureDim = stage_planes.back() * (4 for bottleneck, 1 for basic) with "avg".
 //     feature map = output of the last stage [N, C, h, w].
 //
 //   "vit" (torchvision VisionTransformer):

@@ -17,7 +17,9 @@
 // Training (or any forward under grad mode) uses plain differentiable ops.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -57,6 +59,13 @@ struct BertOutput {
 // copied in next (loadBertWeights), which saves seconds on an mBERT-sized model.
 enum class BertInit { Random, Empty };
 
+// The precision of the weights the inference path reads for small batches (a typed query). Float32
+// is exact (the parity tests' mode). BFloat16 keeps a bfloat16 copy of every encoder and pooler matrix
+// (half the bytes) and multiplies it with bfloat16-rounded activations, accumulating in float32,
+// with AVX-512 BF16 instructions; about 3 significant digits per product, so embeddings differ from
+// float32 by a few 1e-3 relative. It applies only where the CPU has AVX-512 BF16 (else float32 runs).
+enum class BertPrecision { Float32, BFloat16 };
+
 class BertEmbeddingsImpl;
 class BertLayerImpl;
 class BertPoolerImpl;
@@ -86,11 +95,17 @@ public:
     const BertConfig& config() const { return config_; }
     int64_t numLayers() const { return config_.numLayers; }
 
+    // See BertPrecision. The bfloat16 copies are made on first use and remade when a weight changes
+    // (training steps and loading are noticed); Float32 frees them. Training is always float32.
+    void setInferencePrecision(BertPrecision precision);
+    BertPrecision inferencePrecision() const { return precision_; }
+
 private:
     BertOutput run(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
                    const torch::Tensor& tokenTypeIds, bool dropout, std::vector<torch::Tensor>* states = nullptr);
 
     BertConfig config_;
+    BertPrecision precision_ = BertPrecision::Float32;
     std::shared_ptr<BertEmbeddingsImpl> embeddings_;
     std::vector<std::shared_ptr<BertLayerImpl>> layers_;
     std::shared_ptr<BertPoolerImpl> pooler_;
@@ -124,6 +139,34 @@ bool fastLinearKernelUsed(int64_t rows);
 // Switches the own kernel off (at::linear everywhere) or back on; the default is on unless the
 // environment has LOWCLIP_BERT_KERNEL=0. For benchmarks and for ruling the kernel out.
 void setFastLinearEnabled(bool enabled);
+
+// Whether this build and CPU run the bfloat16 kernel (AVX-512 BF16) and it is not switched off.
+bool bf16KernelAvailable();
+
+// A bfloat16 copy of a float32 weight, remade when any of its source tensors changed (another
+// storage, or an in-place update: the tensors' version counters; inference tensors have none, so for
+// them only a new storage is noticed). Thread-safe.
+class Bf16Weight {
+public:
+    // The bfloat16 copy of `w` [out, in] (even `in`), packed for the kernel as [ceil(out/8), in/2, 8, 2]:
+    // element [b, p, j, i] = w[8b + j, 2p + i], zero for rows past `out`. `sources` are the tensors `w`
+    // is made of (w itself when empty), checked for changes.
+    torch::Tensor of(const torch::Tensor& w, const std::vector<torch::Tensor>& sources = {});
+    void clear();
+
+private:
+    std::mutex mutex_;
+    torch::Tensor copy_;
+    std::vector<std::pair<const void*, int64_t>> key_;
+};
+
+// y = x·wᵀ + b like fastLinear, computed from the bfloat16 copy of w in `cache` and x rounded to
+// bfloat16 (float32 sums) when the bf16 kernel is available and the shape suits it (rows <= 64,
+// even `in`); otherwise exactly fastLinear(x, w, b).
+torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Bf16Weight& cache,
+                             const std::vector<torch::Tensor>& sources = {});
+// Whether fastLinearBf16 uses the bfloat16 kernel for `rows` input rows and `in` input features.
+bool bf16KernelUsed(int64_t rows, int64_t in);
 }  // namespace detail
 
 }  // namespace lowclip::nn

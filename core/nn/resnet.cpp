@@ -26,6 +26,7 @@ ResNetConfig ResNetConfig::fromJson(const json& j) {
     c.widthPerGroup = r.getInt("width_per_group", c.widthPerGroup);
     c.smallStem = r.getBool("small_stem", c.smallStem);
     c.stemPool = r.getBool("stem_pool", c.stemPool);
+    c.globalPool = r.getString("global_pool", c.globalPool);
     c.zeroInitResidual = r.getBool("zero_init_residual", c.zeroInitResidual);
     c.bnEps = r.getDouble("bn_eps", c.bnEps);
     c.bnMomentum = r.getDouble("bn_momentum", c.bnMomentum);
@@ -48,7 +49,19 @@ ResNetConfig ResNetConfig::fromJson(const json& j) {
                     "basic blocks support only groups 1 and width_per_group 64");
     detail::require(c.numClasses >= 0, what, "num_classes must be >= 0");
     detail::require(c.imageSize > 0, what, "image_size must be positive");
+    detail::require(c.globalPool == "avg" || c.globalPool == "flatten", what,
+                    "\"global_pool\" must be \"avg\" or \"flatten\", got \"" + c.globalPool + "\"");
     return c;
+}
+
+int64_t ResNetConfig::finalSide(int64_t side) const {
+    auto halve = [](int64_t s) { return (s - 1) / 2 + 1; };  // 3x3/2 pad 1, 7x7/2 pad 3, 1x1/2 pad 0
+    if (!smallStem) {
+        side = halve(side);
+        if (stemPool) side = halve(side);
+    }
+    for (size_t s = 1; s < layers.size(); ++s) side = halve(side);
+    return side;
 }
 
 json ResNetConfig::toJson() const {
@@ -60,6 +73,7 @@ json ResNetConfig::toJson() const {
             {"width_per_group", widthPerGroup},
             {"small_stem", smallStem},
             {"stem_pool", stemPool},
+            {"global_pool", globalPool},
             {"zero_init_residual", zeroInitResidual},
             {"bn_eps", bnEps},
             {"bn_momentum", bnMomentum},
@@ -155,6 +169,10 @@ public:
             stages_.push_back(register_module("layer" + std::to_string(s + 1), stage));
         }
         featureDim_ = in;
+        if (c.globalPool == "flatten") {
+            finalSide_ = c.finalSide(c.imageSize);
+            featureDim_ = in * finalSide_ * finalSide_;
+        }
         if (c.numClasses > 0) fc_ = register_module("fc", tnn::Linear(featureDim_, c.numClasses));
         initWeights();
     }
@@ -168,7 +186,13 @@ public:
         return x;
     }
     torch::Tensor forwardFeatures(const torch::Tensor& images) override {
-        return forwardFeatureMap(images).mean({2, 3});
+        torch::Tensor map = forwardFeatureMap(images);
+        if (config_.globalPool == "avg") return map.mean({2, 3});
+        if (map.size(2) != finalSide_ || map.size(3) != finalSide_)
+            throw Error("resnet: with global_pool \"flatten\" the model takes " + std::to_string(config_.imageSize) + "x" +
+                        std::to_string(config_.imageSize) + " images (a " + std::to_string(finalSide_) + "x" +
+                        std::to_string(finalSide_) + " final map), got " + c10::str(images.sizes()));
+        return map.contiguous().flatten(1);
     }
     torch::Tensor forwardLogits(const torch::Tensor& images) override {
         if (!fc_) throw Error("resnet: forwardLogits needs a classifier, but num_classes is 0");
@@ -201,6 +225,7 @@ private:
     std::vector<Block> blocks_;
     tnn::Linear fc_{nullptr};
     int64_t featureDim_ = 0;
+    int64_t finalSide_ = 0;  // with global_pool "flatten"
 };
 
 }  // namespace

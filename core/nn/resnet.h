@@ -21,6 +21,7 @@ struct ResNetConfig {
     int64_t widthPerGroup = 64;
     bool smallStem = false;   // 3x3 stride-1 stem without max-pool (small images); else torchvision's 7x7/2
     bool stemPool = true;     // the 7x7/2 stem's 3x3/2 max-pool (false: stages start at 1/2 resolution)
+    std::string globalPool = "avg";  // "avg" (torchvision) or "flatten" (features keep the final map's layout)
     bool zeroInitResidual = false;
     double bnEps = 1e-5;
     double bnMomentum = 0.1;
@@ -28,6 +29,8 @@ struct ResNetConfig {
     int64_t imageSize = 224;
 
     int64_t expansion() const { return block == "bottleneck" ? 4 : 1; }
+    // Side of the last stage's feature map for square inputs of `side` pixels.
+    int64_t finalSide(int64_t side) const;
     static ResNetConfig fromJson(const nlohmann::json& json);  // missing keys: resnet50 values
     nlohmann::json toJson() const;
 };

@@ -132,7 +132,8 @@ nn::ClipConfig demoClipConfig(const DemoOptions& o, std::size_t vocabSize) {
     std::vector<int64_t> layers(o.stageLayers.begin(), o.stageLayers.end());
     c.imageConfig = {{"block", "basic"},     {"layers", layers},          {"stage_planes", planes},
                      {"stem_width", planes.empty() ? 32 : planes[0]}, {"num_classes", 0},
-                     {"image_size", o.imageSize}, {"small_stem", o.smallStem}, {"stem_pool", o.stemPool}};
+                     {"image_size", o.imageSize}, {"small_stem", o.smallStem}, {"stem_pool", o.stemPool},
+                     {"global_pool", o.imagePool}};
     c.projectionDim = o.projectionDim;
     c.dropout = 0.0;
     c.loss = "infonce";
@@ -171,6 +172,7 @@ DemoResult runDemo(const DemoOptions& o, const DemoCallbacks& cb, const CancelFl
     wc.imageSize = o.imageSize;
     wc.heldOutCombos = o.heldOutCombos;
     wc.seed = o.seed;
+    wc.partialColour = o.partialColour;
     SyntheticWorld world(wc);
 
     DemoResult r;

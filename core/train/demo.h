@@ -32,6 +32,7 @@ struct DemoOptions {
     // in short runs their broad positives slowed learning of the attribute combinations.
     double pairWeight = 0.3, countWeight = 0.0;
     bool partialCaptions = false;     // train on captions naming only the colour or only the shape too
+    bool partialColour = true;        // with partialCaptions: colour-only ones too (false: shape-only)
     double logitScaleInit = 2.6592600369327779;  // log of InfoNCE's initial multiplier (1/0.07)
     int loaderThreads = 1;
     int threads = 0;                  // LibTorch CPU threads; 0 = leave as is
@@ -42,6 +43,7 @@ struct DemoOptions {
     std::vector<int> stageLayers{1, 1, 1, 1};
     bool smallStem = false;           // ResNet stem: 3x3 stride 1 without max-pool (else 7x7 stride 2)
     bool stemPool = true;             // the 7x7 stem's max-pool
+    std::string imagePool = "avg";    // ResNet global_pool: "avg" or "flatten" (keeps where objects are)
     int projectionDim = 128;
     int maxTextLength = 32;
     std::size_t vocabSize = 256;

@@ -52,9 +52,11 @@ std::vector<float> toRows(const torch::Tensor& normalized) {
 
 class BundleEmbedder : public Embedder {
 public:
-    BundleEmbedder(const std::string& dir, const std::string& device) {
+    BundleEmbedder(const std::string& dir, const std::string& device, TextPrecision textPrecision) {
         loaded_ = io::loadBundle(dir, device);
         device_ = nn::pickDevice(device);
+        if (textPrecision == TextPrecision::BFloat16)
+            loaded_.model->textEncoder->setInferencePrecision(nn::BertPrecision::BFloat16);
         const nn::ClipConfig& c = loaded_.config;
         spec_.imageSize = c.imageSize;
         spec_.resizeSize = c.resizeSize;
@@ -147,8 +149,15 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device) {
-    return std::make_unique<BundleEmbedder>(bundleDir, device);
+TextPrecision parseTextPrecision(const std::string& name) {
+    if (name == "float32" || name == "fp32") return TextPrecision::Float32;
+    if (name == "bfloat16" || name == "bf16") return TextPrecision::BFloat16;
+    throw Error("text precision must be float32 or bfloat16, got \"" + name + "\"");
+}
+
+std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device,
+                                       TextPrecision textPrecision) {
+    return std::make_unique<BundleEmbedder>(bundleDir, device, textPrecision);
 }
 
 }  // namespace lowclip::train

@@ -25,9 +25,18 @@ public:
     virtual std::vector<float> encodeTexts(const std::vector<std::string>& texts) = 0;
 };
 
+// Weights the text tower reads when encoding texts on the CPU: Float32 (exact), or BFloat16 copies of
+// the BERT matrices for small batches (typed queries: half the bytes per query on CPUs with AVX-512
+// BF16; bench_bert prints the speed and the distance from float32; see nn::BertPrecision). Images are
+// always encoded in float32.
+enum class TextPrecision { Float32, BFloat16 };
+// "float32" / "bfloat16" (also "fp32", "bf16"); throws lowclip::Error for anything else.
+TextPrecision parseTextPrecision(const std::string& name);
+
 // Opens a model bundle folder (lowclip.json, model.safetensors, vocab.txt) for inference on
 // `device` ("auto", "cpu", "cuda", "cuda:N"). Throws lowclip::Error with the reason if the bundle
 // is missing, broken or does not fit its config.
-std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device = "auto");
+std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device = "auto",
+                                       TextPrecision textPrecision = TextPrecision::Float32);
 
 }  // namespace lowclip::train

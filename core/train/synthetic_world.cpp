@@ -652,8 +652,10 @@ std::vector<Caption> SyntheticWorld::allCaptions(const Scene& scene, bool includ
             colourOnly.objects[0].colour = o.colour;
             add(s, shapeOnly);
             add("Şəkildə " + s + " var.", shapeOnly);
-            add(c + " fiqur", colourOnly);
-            add(c + " rəngli fiqur", colourOnly);
+            if (config_.partialColour) {
+                add(c + " fiqur", colourOnly);
+                add(c + " rəngli fiqur", colourOnly);
+            }
         }
         kind = "region";
         for (const auto& [region, word] : regionWords(o)) {

@@ -97,6 +97,7 @@ struct WorldConfig {
     int heldOutCombos = 12;      // (colour, shape) pairs never seen in training
     std::uint64_t seed = 1;      // decides the held-out set
     bool partialCaptions = true; // also write captions naming only the colour or only the shape
+    bool partialColour = true;   // with partialCaptions: colour-only ones too (false: shape-only ones only)
 };
 
 struct ColourShape {

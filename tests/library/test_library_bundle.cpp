@@ -104,4 +104,21 @@ TEST_CASE("a real bundle: index, text search, similar photos") {
     for (std::size_t i = 0; i < same.size(); ++i) CHECK(same[i].photo.id == hits[i].photo.id);
 }
 
+TEST_CASE("bfloat16 text precision: the same bundle's query vectors, within bfloat16 rounding") {
+    std::string bundle = bundleDir();
+    auto exact = lowclip::train::loadEmbedder(bundle, "cpu", lowclip::train::TextPrecision::Float32);
+    auto fast = lowclip::train::loadEmbedder(bundle, "cpu", lowclip::train::parseTextPrecision("bfloat16"));
+    CHECK(fast->modelId() == exact->modelId());
+    const std::vector<std::string> texts = {"dənizdə gün batımı", "qarlı dağlar və mavi səma", "it"};
+    auto a = exact->encodeTexts(texts), b = fast->encodeTexts(texts);
+    REQUIRE(a.size() == b.size());
+    const std::size_t dim = static_cast<std::size_t>(exact->dim());
+    for (std::size_t t = 0; t < texts.size(); ++t) {
+        double dot = 0;
+        for (std::size_t k = 0; k < dim; ++k) dot += static_cast<double>(a[t * dim + k]) * b[t * dim + k];
+        CHECK_MSG(dot > 0.999, texts[t] << ": cosine " << dot);  // both rows are unit vectors
+    }
+    CHECK_THROWS_WITH(lowclip::train::parseTextPrecision("half"), lowclip::Error, "float32 or bfloat16");
+}
+
 LOWCLIP_TEST_MAIN()

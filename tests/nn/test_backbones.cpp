@@ -427,6 +427,37 @@ TEST_CASE("small custom configurations (narrow EfficientNet, stage-count ResNet)
     CHECK(torch::isfinite(fm).all().item<bool>());
 }
 
+TEST_CASE("resnet global_pool flatten: features keep the map's layout") {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(11);
+    const nlohmann::json config = {{"block", "basic"},  {"layers", {1, 1, 1}}, {"stage_planes", {8, 16, 24}},
+                                   {"stem_width", 8},   {"num_classes", 0},    {"image_size", 40},
+                                   {"global_pool", "flatten"}};
+    nn::Backbone r = nn::makeBackbone("resnet", config);
+    r->eval();
+    // 40 -> conv1 20 -> max-pool 10 -> layer2 5 -> layer3 3
+    CHECK(r->featureDim() == 24 * 3 * 3);
+    const torch::Tensor x = torch::randn({2, 3, 40, 40});
+    const torch::Tensor map = r->forwardFeatureMap(x), features = r->forwardFeatures(x);
+    CHECK(map.sizes() == torch::IntArrayRef({2, 24, 3, 3}));
+    CHECK(features.sizes() == torch::IntArrayRef({2, 24 * 3 * 3}));
+    CHECK(torch::allclose(features, map.reshape({2, -1})));
+    // The same object at another place gives other features (average pooling could not tell).
+    torch::Tensor left = torch::zeros({1, 3, 40, 40}), right = torch::zeros({1, 3, 40, 40});
+    left.narrow(3, 2, 8).narrow(2, 16, 8).fill_(1.0);
+    right.narrow(3, 30, 8).narrow(2, 16, 8).fill_(1.0);
+    CHECK((r->forwardFeatures(left) - r->forwardFeatures(right)).abs().max().item<float>() > 1e-3f);
+    CHECK(r->config().at("global_pool") == "flatten");
+    CHECK(nn::makeBackbone("resnet", r->config())->featureDim() == r->featureDim());
+    CHECK_THROWS_WITH(r->forwardFeatures(torch::randn({1, 3, 64, 64})), Error, "40x40 images");
+    nlohmann::json small = config;
+    small["small_stem"] = true;  // no downsampling in the stem: 40 -> 40 -> 20 -> 10
+    CHECK(nn::makeBackbone("resnet", small)->featureDim() == 24 * 10 * 10);
+    nlohmann::json bad = config;
+    bad["global_pool"] = "max";
+    CHECK_THROWS_WITH(nn::makeBackbone("resnet", bad), Error, "global_pool");
+}
+
 TEST_CASE("channels-last and NCHW agree; narrow strided ResNets train") {
     // With gradients the strided 1x1 convolutions run NCHW, without them channels-last: same values.
     torch::manual_seed(5);

@@ -436,4 +436,139 @@ TEST_CASE("fastLinear matches at::linear on awkward shapes") {
               << ")\n";
 }
 
+namespace {
+// Per element: |got - ref| <= 2e-5 * (|x|·|w|ᵀ + |b|) + 1e-6, ref in double from the bfloat16-rounded x and w
+// (the products are exact in float32; only the float32 sums round).
+bool closeToBf16Reference(const at::Tensor& got, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                          std::string& why) {
+    const at::Tensor xr = x.to(at::kBFloat16).to(at::kDouble), wr = w.to(at::kBFloat16).to(at::kDouble);
+    at::Tensor ref = at::linear(xr, wr), bound = at::linear(xr.abs(), wr.abs());
+    if (b.defined()) {
+        ref = ref + b.to(at::kDouble);
+        bound = bound + b.to(at::kDouble).abs();
+    }
+    if (got.sizes() != ref.sizes()) {
+        why = "shape mismatch";
+        return false;
+    }
+    const at::Tensor excess = (got.to(at::kDouble) - ref).abs() - (2e-5 * bound + 1e-6);
+    const double worst = excess.max().item<double>();
+    std::ostringstream os;
+    os << "worst excess over the bound " << worst << ", max |diff| " << (got.to(at::kDouble) - ref).abs().max().item<double>();
+    why = os.str();
+    return worst <= 0;
+}
+}  // namespace
+
+TEST_CASE("fastLinearBf16: bfloat16-rounded products summed in float32, on awkward shapes") {
+    torch::manual_seed(4);
+    torch::NoGradGuard noGrad;
+    if (!nn::detail::bf16KernelAvailable()) {
+        // Without the kernel it must be exactly the float32 path.
+        const at::Tensor x = torch::randn({16, 64}), w = torch::randn({40, 64}), b = torch::randn({40});
+        nn::detail::Bf16Weight cache;
+        CHECK(at::equal(nn::detail::fastLinearBf16(x, w, b, cache), nn::detail::fastLinear(x, w, b)));
+        SKIP("no AVX-512 BF16 on this CPU: the bfloat16 kernel is not used (checked: it falls back to float32)");
+    }
+    for (int64_t rows : {1, 3, 16, 17, 33, 48, 64}) {
+        for (int64_t in : {2, 64, 770}) {
+            for (int64_t out : {1, 7, 40, 97}) {
+                const at::Tensor x = torch::randn({rows, in}), w = torch::randn({out, in}), b = torch::randn({out});
+                nn::detail::Bf16Weight cache;
+                CHECK(nn::detail::bf16KernelUsed(rows, in));
+                std::string why;
+                CHECK_MSG(closeToBf16Reference(nn::detail::fastLinearBf16(x, w, b, cache), x, w, b, why),
+                          rows << "x" << in << "->" << out << ": " << why);
+                CHECK_MSG(closeToBf16Reference(nn::detail::fastLinearBf16(x, w, {}, cache), x, w, {}, why),
+                          rows << "x" << in << "->" << out << " no bias: " << why);
+            }
+        }
+    }
+    // Not the kernel's shapes: odd `in`, more than 64 rows -> exactly fastLinear.
+    nn::detail::Bf16Weight cache;
+    for (auto [rows, in] : {std::pair<int64_t, int64_t>{16, 33}, {65, 64}}) {
+        const at::Tensor x = torch::randn({rows, in}), w = torch::randn({24, in}), b = torch::randn({24});
+        CHECK(!nn::detail::bf16KernelUsed(rows, in));
+        CHECK(at::equal(nn::detail::fastLinearBf16(x, w, b, cache), nn::detail::fastLinear(x, w, b)));
+    }
+    // 3-D, non-contiguous input.
+    const at::Tensor x = torch::randn({2, 16, 40}).transpose(0, 1), w = torch::randn({24, 40}), b = torch::randn({24});
+    std::string why;
+    CHECK_MSG(closeToBf16Reference(nn::detail::fastLinearBf16(x, w, b, cache), x, w, b, why), why);
+}
+
+TEST_CASE("Bf16Weight: packed layout; the copy follows in-place changes and new storage") {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(5);
+    // [blocks, in/2, 8, 2] -> [out, in]
+    auto unpack = [](const at::Tensor& packed, int64_t out) {
+        return packed.permute({0, 2, 1, 3}).reshape({packed.size(0) * 8, packed.size(1) * 2}).narrow(0, 0, out);
+    };
+    at::Tensor w = torch::randn({13, 6});
+    nn::detail::Bf16Weight cache;
+    const at::Tensor packed = cache.of(w);
+    CHECK(packed.sizes() == at::IntArrayRef({2, 3, 8, 2}));
+    CHECK(at::equal(unpack(packed, 13), w.to(at::kBFloat16)));
+    CHECK(packed[1].select(1, 7).abs().max().item<float>() == 0.0f);  // row 15 is padding
+    CHECK(packed[0][2][1][1].item<float>() == w[1][5].to(at::kBFloat16).item<float>());
+    w.mul_(3.0);  // an optimizer step or a load writes in place
+    CHECK(at::equal(unpack(cache.of(w), 13), w.to(at::kBFloat16)));
+    at::Tensor other = torch::randn({13, 6});
+    CHECK(at::equal(unpack(cache.of(other), 13), other.to(at::kBFloat16)));
+    // A fused weight built from parts: a change to any part is noticed.
+    at::Tensor parts = torch::randn({3, 4, 6});
+    at::Tensor a = parts[0], c = parts[2];
+    const at::Tensor fused = parts.view({12, 6});
+    cache.of(fused, {a, c});
+    c.add_(1.0);
+    CHECK(at::equal(unpack(cache.of(fused, {a, c}), 12), fused.to(at::kBFloat16)));
+    CHECK_THROWS_WITH(cache.of(torch::randn({4, 5})), Error, "even number");
+}
+
+TEST_CASE("BertPrecision::BFloat16: close to float32, and back to exact float32") {
+    torch::manual_seed(6);
+    BertConfig c;
+    c.vocabSize = 300;
+    c.hiddenSize = 64;
+    c.numLayers = 3;
+    c.numHeads = 4;
+    c.intermediateSize = 128;
+    c.maxPositions = 64;
+    BertModel model(c);
+    model->eval();
+    const at::Tensor ids = torch::randint(0, c.vocabSize, {2, 16}, torch::kLong);
+    at::Tensor mask = torch::ones({2, 16}, torch::kLong);
+    mask.narrow(1, 10, 6)[1].fill_(0);
+    const nn::BertOutput ref = model->infer(ids, mask);
+    model->setInferencePrecision(nn::BertPrecision::BFloat16);
+    CHECK(model->inferencePrecision() == nn::BertPrecision::BFloat16);
+    const nn::BertOutput low = model->infer(ids, mask);
+    if (!nn::detail::bf16KernelAvailable()) {
+        CHECK(at::equal(low.lastHiddenState, ref.lastHiddenState));
+        SKIP("no AVX-512 BF16 on this CPU: BFloat16 runs float32 (checked: identical outputs)");
+    }
+    const at::Tensor cos = torch::nn::functional::cosine_similarity(
+        low.lastHiddenState.reshape({-1, c.hiddenSize}), ref.lastHiddenState.reshape({-1, c.hiddenSize}),
+        torch::nn::functional::CosineSimilarityFuncOptions().dim(1));
+    const double worstCos = cos.min().item<double>();
+    const double diff = (low.lastHiddenState - ref.lastHiddenState).abs().max().item<double>();
+    std::cout << "  bfloat16 vs float32 (3 layers, 64 hidden): min token cosine " << worstCos << ", max |diff| " << diff
+              << "\n";
+    CHECK(worstCos > 0.999);
+    CHECK(diff > 0.0);  // the bfloat16 path really ran
+    CHECK(diff < 0.1);
+    // Weights changed in place (as by training): the bfloat16 copies follow.
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& p : model->parameters()) p.mul_(1.5);
+    }
+    const nn::BertOutput lowScaled = model->infer(ids, mask);
+    model->setInferencePrecision(nn::BertPrecision::Float32);
+    const nn::BertOutput refScaled = model->infer(ids, mask);
+    const at::Tensor cos2 = torch::nn::functional::cosine_similarity(
+        lowScaled.pooled, refScaled.pooled, torch::nn::functional::CosineSimilarityFuncOptions().dim(1));
+    CHECK(cos2.min().item<double>() > 0.999);
+    CHECK(!at::allclose(refScaled.pooled, ref.pooled));
+}
+
 LOWCLIP_TEST_MAIN()

@@ -284,6 +284,30 @@ TEST_CASE("captions: every caption is true of its scene; numbers keep the noun s
     CHECK(checked > 500);
 }
 
+TEST_CASE("captions: partial ones name the colour or the shape; partialColour false keeps shape-only") {
+    WorldConfig both, shapeOnly;
+    shapeOnly.partialColour = false;
+    SyntheticWorld a(both), b(shapeOnly);
+    std::mt19937_64 rng(8);
+    int colourOnly = 0, shapes = 0;
+    for (int i = 0; i < 20; ++i) {
+        Scene s = a.sampleScene(SceneKind::Single, WorldSplit::Train, rng);
+        for (const auto& c : a.allCaptions(s, true))
+            if (c.kind == "partial") c.spec.objects.at(0).colour ? ++colourOnly : ++shapes;
+        int partialB = 0;
+        for (const auto& c : b.allCaptions(s, true)) {
+            if (c.kind != "partial") continue;
+            ++partialB;
+            CHECK_MSG(!c.spec.objects.at(0).colour && c.spec.objects.at(0).shape, c.text);
+            CHECK(satisfies(s, c.spec));
+        }
+        CHECK(partialB == 2);
+        CHECK(a.allCaptions(s, false).size() + 4 == a.allCaptions(s, true).size());
+    }
+    CHECK(colourOnly == 40);
+    CHECK(shapes == 40);
+}
+
 TEST_CASE("captions: relations in both grammatical forms") {
     SyntheticWorld w;
     Scene s;
