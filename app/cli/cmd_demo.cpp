@@ -60,6 +60,7 @@ int runDemoCommand(cli::Args& args) {
     o.threads = args.intOption("threads", 2);
     o.loaderThreads = args.intOption("loader-threads", o.loaderThreads);
     o.learningRate = args.doubleOption("lr", o.learningRate);
+    o.weightDecay = args.doubleOption("weight-decay", o.weightDecay);
     o.device = args.option("device", "cpu");
     // Design knobs (for experiments; the defaults are the tuned demo).
     o.imageSize = args.intOption("image-size", o.imageSize);

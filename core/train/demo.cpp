@@ -205,6 +205,7 @@ DemoResult runDemo(const DemoOptions& o, const DemoCallbacks& cb, const CancelFl
     TrainOptions to = TrainOptions::fromScratch();
     to.epochs = 1;
     to.lrHeads = to.lrImage = to.lrText = o.learningRate;
+    to.weightDecay = o.weightDecay;
     to.warmupSteps = static_cast<std::size_t>(o.warmupSteps);
     to.seed = o.seed;
     to.loaderThreads = o.loaderThreads;

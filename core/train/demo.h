@@ -27,6 +27,7 @@ struct DemoOptions {
     int steps = 2000;                 // optimizer steps (one epoch of `steps` batches of fresh scenes)
     int batchSize = 128;
     double learningRate = 2e-3;       // every group (from scratch)
+    double weightDecay = 0.01;        // AdamW's, every group
     int warmupSteps = 40;
     // Scene mix (singles take the rest). Count scenes and colour-only/shape-only captions are off:
     // in short runs their broad positives slowed learning of the attribute combinations.
