@@ -171,6 +171,18 @@ namespace {
 
 constexpr int64_t kMaxKernelRows = 64;  // 4 registers of 16 rows
 
+// Runs fn(c) for every c in [0, chunks) on LibTorch's threads, chunks handed out on demand: on a busy
+// machine a thread that gets the CPU late finds most of the work done instead of holding everyone up
+// with a fixed half.
+template <typename F>
+void forChunksOnDemand(int64_t chunks, const F& fn) {
+    std::atomic<int64_t> next{0};
+    const int64_t workers = std::min<int64_t>(at::get_num_threads(), chunks);
+    at::parallel_for(0, workers, 1, [&](int64_t, int64_t) {
+        for (int64_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) fn(c);
+    });
+}
+
 #ifdef LOWCLIP_BERT_AVX512
 // yt[j, 0:16·MV] = b[j] + Σ_k w[j, k]·xt[k, 0:16·MV] for j < NR.
 template <int MV, int NR>
@@ -255,21 +267,15 @@ torch::Tensor fastLinear(const torch::Tensor& x, const torch::Tensor& w, const t
     const float* wp = w.data_ptr<float>();
     const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
     float* yp = yt.data_ptr<float>();
-    // Output features in chunks of 32 handed out on demand: on a busy machine a thread that gets
-    // the CPU late finds most of the work done instead of holding everyone up with a fixed half.
+    // Output features in chunks of 32.
     constexpr int64_t kChunk = 32;
-    const int64_t chunks = (out + kChunk - 1) / kChunk;
-    std::atomic<int64_t> next{0};
-    const int64_t workers = std::min<int64_t>(at::get_num_threads(), chunks);
-    at::parallel_for(0, workers, 1, [&](int64_t, int64_t) {
-        for (int64_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
-            const int64_t n0 = c * kChunk, n1 = std::min(out, n0 + kChunk);
-            switch (mv) {
-                case 1: broadcastRange<1, 8>(xp, wp, bp, yp, in, n0, n1); break;
-                case 2: broadcastRange<2, 8>(xp, wp, bp, yp, in, n0, n1); break;
-                case 3: broadcastRange<3, 8>(xp, wp, bp, yp, in, n0, n1); break;
-                default: broadcastRange<4, 6>(xp, wp, bp, yp, in, n0, n1); break;
-            }
+    forChunksOnDemand((out + kChunk - 1) / kChunk, [&](int64_t c) {
+        const int64_t n0 = c * kChunk, n1 = std::min(out, n0 + kChunk);
+        switch (mv) {
+            case 1: broadcastRange<1, 8>(xp, wp, bp, yp, in, n0, n1); break;
+            case 2: broadcastRange<2, 8>(xp, wp, bp, yp, in, n0, n1); break;
+            case 3: broadcastRange<3, 8>(xp, wp, bp, yp, in, n0, n1); break;
+            default: broadcastRange<4, 6>(xp, wp, bp, yp, in, n0, n1); break;
         }
     });
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
@@ -426,20 +432,16 @@ torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, con
     const auto* wp = reinterpret_cast<const uint32_t*>(packed.data_ptr<at::BFloat16>());
     const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
     float* yp = yt.data_ptr<float>();
-    // Blocks handed out in chunks of 4 (32 features) on demand, as in fastLinear.
+    // Chunks of 4 blocks (32 features), as in fastLinear.
     constexpr int64_t kChunkBlocks = 4;
-    const int64_t blocks = (out + kPack - 1) / kPack, chunks = (blocks + kChunkBlocks - 1) / kChunkBlocks;
-    std::atomic<int64_t> next{0};
-    const int64_t workers = std::min<int64_t>(at::get_num_threads(), chunks);
-    at::parallel_for(0, workers, 1, [&](int64_t, int64_t) {
-        for (int64_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
-            const int64_t b0 = c * kChunkBlocks, b1 = std::min(blocks, b0 + kChunkBlocks);
-            switch (mv) {
-                case 1: bf16Blocks<1>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-                case 2: bf16Blocks<2>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-                case 3: bf16Blocks<3>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-                default: bf16Blocks<4>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-            }
+    const int64_t blocks = (out + kPack - 1) / kPack;
+    forChunksOnDemand((blocks + kChunkBlocks - 1) / kChunkBlocks, [&](int64_t c) {
+        const int64_t b0 = c * kChunkBlocks, b1 = std::min(blocks, b0 + kChunkBlocks);
+        switch (mv) {
+            case 1: bf16Blocks<1>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
+            case 2: bf16Blocks<2>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
+            case 3: bf16Blocks<3>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
+            default: bf16Blocks<4>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
         }
     });
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
