@@ -77,6 +77,9 @@ int runDemoCommand(cli::Args& args) {
     o.evalSeen = args.flag("eval-seen");
     o.smallStem = args.intOption("small-stem", o.smallStem ? 1 : 0) != 0;
     o.stemPool = args.intOption("stem-pool", o.stemPool ? 1 : 0) != 0;
+    o.patchStem = args.intOption("patch-stem", o.patchStem);
+    o.stemWidth = args.intOption("stem-width", o.stemWidth);
+    o.coordChannels = args.intOption("coords", o.coordChannels ? 1 : 0) != 0;
     o.imagePool = args.option("pool", o.imagePool);
     o.partialColour = args.intOption("partial-colour", o.partialColour ? 1 : 0) != 0;
     auto intList = [](const std::string& s) {

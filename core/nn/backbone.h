@@ -37,7 +37,14 @@
 //      "small_stem": false,            (true: conv1 is 3x3 stride 1 and there is no max-pool; for
 //                                       inputs of 32-64 pixels trained from scratch)
 //      "stem_pool": true,              (false: no max-pool after the 7x7 stride-2 conv1)
-//      "global_pool": "avg" | "flatten", ("avg": features = mean of the last stage's map (torchvision);
+//      "patch_stem": 0,                (P > 0: conv1 is PxP stride P over non-overlapping patches,
+//                                       no max-pool; cheap and loses no pixel, for small images)
+//      "coord_channels": false,        (true: x and y coordinate maps in [-1, 1] join the RGB input,
+//                                       so conv1 takes 5 channels and position survives pooling)
+//      "global_pool": "avg" | "moments" | "flatten", ("avg": features = mean of the last stage's map
+//                                       (torchvision); "moments": 5C features, the map's mean and its
+//                                       means weighted by x, y, x^2 and y^2 of the cells' centres in
+//                                       [-1, 1], so where each feature fires survives pooling;
 //                                       "flatten": the whole map [C, h, w] flattened, so features keep
 //                                       where things are; featureDim = C·h·w for image_size inputs,
 //                                       the only size such a model takes)

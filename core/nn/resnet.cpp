@@ -26,6 +26,8 @@ ResNetConfig ResNetConfig::fromJson(const json& j) {
     c.widthPerGroup = r.getInt("width_per_group", c.widthPerGroup);
     c.smallStem = r.getBool("small_stem", c.smallStem);
     c.stemPool = r.getBool("stem_pool", c.stemPool);
+    c.patchStem = r.getInt("patch_stem", c.patchStem);
+    c.coordChannels = r.getBool("coord_channels", c.coordChannels);
     c.globalPool = r.getString("global_pool", c.globalPool);
     c.zeroInitResidual = r.getBool("zero_init_residual", c.zeroInitResidual);
     c.bnEps = r.getDouble("bn_eps", c.bnEps);
@@ -44,19 +46,23 @@ ResNetConfig ResNetConfig::fromJson(const json& j) {
     for (size_t i = 0; i < c.layers.size(); ++i)
         detail::require(c.layers[i] > 0 && c.stagePlanes[i] > 0, what, "layers and stage_planes must be positive");
     detail::require(c.stemWidth > 0, what, "stem_width must be positive");
+    detail::require(c.patchStem >= 0, what, "patch_stem must be >= 0");
+    detail::require(c.patchStem == 0 || !c.smallStem, what, "patch_stem and small_stem exclude each other");
     detail::require(c.groups > 0 && c.widthPerGroup > 0, what, "groups and width_per_group must be positive");
     detail::require(c.block == "bottleneck" || (c.groups == 1 && c.widthPerGroup == 64), what,
                     "basic blocks support only groups 1 and width_per_group 64");
     detail::require(c.numClasses >= 0, what, "num_classes must be >= 0");
     detail::require(c.imageSize > 0, what, "image_size must be positive");
-    detail::require(c.globalPool == "avg" || c.globalPool == "flatten", what,
-                    "\"global_pool\" must be \"avg\" or \"flatten\", got \"" + c.globalPool + "\"");
+    detail::require(c.globalPool == "avg" || c.globalPool == "moments" || c.globalPool == "flatten", what,
+                    "\"global_pool\" must be \"avg\", \"moments\" or \"flatten\", got \"" + c.globalPool + "\"");
     return c;
 }
 
 int64_t ResNetConfig::finalSide(int64_t side) const {
     auto halve = [](int64_t s) { return (s - 1) / 2 + 1; };  // 3x3/2 pad 1, 7x7/2 pad 3, 1x1/2 pad 0
-    if (!smallStem) {
+    if (patchStem > 0) {
+        side = side / patchStem;
+    } else if (!smallStem) {
         side = halve(side);
         if (stemPool) side = halve(side);
     }
@@ -73,6 +79,8 @@ json ResNetConfig::toJson() const {
             {"width_per_group", widthPerGroup},
             {"small_stem", smallStem},
             {"stem_pool", stemPool},
+            {"patch_stem", patchStem},
+            {"coord_channels", coordChannels},
             {"global_pool", globalPool},
             {"zero_init_residual", zeroInitResidual},
             {"bn_eps", bnEps},
@@ -154,7 +162,11 @@ TORCH_MODULE(Block);
 class ResNetImpl : public BackboneImpl {
 public:
     explicit ResNetImpl(const ResNetConfig& c) : config_(c) {
-        conv1_ = register_module("conv1", c.smallStem ? conv(3, c.stemWidth, 3, 1) : conv(3, c.stemWidth, 7, 2));
+        const int64_t inputs = c.coordChannels ? 5 : 3;
+        conv1_ = register_module(
+            "conv1", c.patchStem > 0 ? tnn::Conv2d(tnn::Conv2dOptions(inputs, c.stemWidth, c.patchStem).stride(c.patchStem).bias(false))
+                     : c.smallStem    ? conv(inputs, c.stemWidth, 3, 1)
+                                      : conv(inputs, c.stemWidth, 7, 2));
         bn1_ = register_module("bn1", bn(c.stemWidth, c));
         int64_t in = c.stemWidth;
         for (size_t s = 0; s < c.layers.size(); ++s) {
@@ -169,6 +181,7 @@ public:
             stages_.push_back(register_module("layer" + std::to_string(s + 1), stage));
         }
         featureDim_ = in;
+        if (c.globalPool == "moments") featureDim_ = 5 * in;
         if (c.globalPool == "flatten") {
             finalSide_ = c.finalSide(c.imageSize);
             featureDim_ = in * finalSide_ * finalSide_;
@@ -180,14 +193,33 @@ public:
     torch::Tensor forwardFeatureMap(const torch::Tensor& images) override {
         if (images.dim() != 4 || images.size(1) != 3)
             throw Error("resnet: expected images [N, 3, H, W], got " + c10::str(images.sizes()));
-        torch::Tensor x = detail::convBatchNorm(detail::preferredLayout(images), *conv1_, *bn1_).relu_();
-        if (!config_.smallStem && config_.stemPool) x = torch::max_pool2d(x, 3, 2, 1);
+        torch::Tensor input = images;
+        if (config_.coordChannels) {
+            const int64_t n = images.size(0), h = images.size(2), w = images.size(3);
+            auto opts = images.options();
+            auto ys = torch::linspace(-1, 1, h, opts).view({1, 1, h, 1}).expand({n, 1, h, w});
+            auto xs = torch::linspace(-1, 1, w, opts).view({1, 1, 1, w}).expand({n, 1, h, w});
+            input = torch::cat({images, xs, ys}, 1);
+        }
+        torch::Tensor x = detail::convBatchNorm(detail::preferredLayout(input), *conv1_, *bn1_).relu_();
+        if (!config_.smallStem && config_.stemPool && config_.patchStem == 0) x = torch::max_pool2d(x, 3, 2, 1);
         for (auto& stage : stages_) x = stage->forward(x);
         return x;
     }
     torch::Tensor forwardFeatures(const torch::Tensor& images) override {
         torch::Tensor map = forwardFeatureMap(images);
         if (config_.globalPool == "avg") return map.mean({2, 3});
+        if (config_.globalPool == "moments") {
+            // Means of the features and of the features times x, y, x^2, y^2 (cell centres in
+            // [-1, 1]): where each feature fires, as a few numbers per channel.
+            const int64_t h = map.size(2), w = map.size(3);
+            auto opts = map.options();
+            auto ys = torch::linspace(-1 + 1.0 / h, 1 - 1.0 / h, h, opts).view({1, 1, h, 1});
+            auto xs = torch::linspace(-1 + 1.0 / w, 1 - 1.0 / w, w, opts).view({1, 1, 1, w});
+            return torch::cat({map.mean({2, 3}), (map * xs).mean({2, 3}), (map * ys).mean({2, 3}),
+                               (map * xs * xs).mean({2, 3}), (map * ys * ys).mean({2, 3})},
+                              1);
+        }
         if (map.size(2) != finalSide_ || map.size(3) != finalSide_)
             throw Error("resnet: with global_pool \"flatten\" the model takes " + std::to_string(config_.imageSize) + "x" +
                         std::to_string(config_.imageSize) + " images (a " + std::to_string(finalSide_) + "x" +

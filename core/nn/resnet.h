@@ -21,7 +21,12 @@ struct ResNetConfig {
     int64_t widthPerGroup = 64;
     bool smallStem = false;   // 3x3 stride-1 stem without max-pool (small images); else torchvision's 7x7/2
     bool stemPool = true;     // the 7x7/2 stem's 3x3/2 max-pool (false: stages start at 1/2 resolution)
-    std::string globalPool = "avg";  // "avg" (torchvision) or "flatten" (features keep the final map's layout)
+    int64_t patchStem = 0;    // > 0: the stem is a PxP stride-P convolution (non-overlapping patches, no
+                              // max-pool), so stages start at 1/P resolution with every pixel seen
+    bool coordChannels = false;  // two input channels more: x and y in [-1, 1] (where things are
+                                 // survives average pooling)
+    std::string globalPool = "avg";  // "avg" (torchvision), "moments" (mean, and means weighted by x, y, x^2,
+                                     // y^2: 5C features) or "flatten" (the final map's layout)
     bool zeroInitResidual = false;
     double bnEps = 1e-5;
     double bnMomentum = 0.1;

@@ -24,7 +24,7 @@ struct DemoOptions {
     int imageSize = 64;
     int heldOutCombos = 12;
     // Training.
-    int steps = 2000;                 // optimizer steps (one epoch of `steps` batches of fresh scenes)
+    int steps = 1900;                 // optimizer steps (one epoch of `steps` batches of fresh scenes)
     int batchSize = 128;
     double learningRate = 2e-3;       // every group (from scratch)
     double weightDecay = 0.01;        // AdamW's, every group
@@ -40,11 +40,17 @@ struct DemoOptions {
     std::string device = "cpu";
     // Model.
     int hidden = 128, layers = 2, heads = 4, intermediate = 256;
-    std::vector<int> stagePlanes{16, 32, 64, 128};
-    std::vector<int> stageLayers{1, 1, 1, 1};
-    bool smallStem = false;           // ResNet stem: 3x3 stride 1 without max-pool (else 7x7 stride 2)
+    // Image tower: a 4x4 patch stem (every pixel seen, cheap), three basic-block stages (64 px ->
+    // 16, 8, 4), x/y input channels and moment pooling, so that size, place and shape of small
+    // objects survive into the features.
+    std::vector<int> stagePlanes{24, 48, 96};
+    std::vector<int> stageLayers{1, 1, 1};
+    int patchStem = 4;                // ResNet patch_stem: PxP stride-P stem; 0: one of the two below
+    bool smallStem = false;           // with patchStem 0: 3x3 stride-1 stem without max-pool (else 7x7 stride 2)
     bool stemPool = true;             // the 7x7 stem's max-pool
-    std::string imagePool = "avg";    // ResNet global_pool: "avg" or "flatten" (keeps where objects are)
+    int stemWidth = 0;                // stem channels; 0 = the first stage's
+    bool coordChannels = true;        // ResNet coord_channels: x, y maps join the input
+    std::string imagePool = "moments";  // ResNet global_pool: "avg", "moments" or "flatten"
     int projectionDim = 128;
     int maxTextLength = 32;
     std::size_t vocabSize = 256;

@@ -458,6 +458,58 @@ TEST_CASE("resnet global_pool flatten: features keep the map's layout") {
     CHECK_THROWS_WITH(nn::makeBackbone("resnet", bad), Error, "global_pool");
 }
 
+TEST_CASE("resnet patch stem, coordinate channels and moments pooling") {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(12);
+    const nlohmann::json config = {{"block", "basic"},  {"layers", {1, 1}},   {"stage_planes", {8, 12}},
+                                   {"stem_width", 6},   {"num_classes", 0},    {"image_size", 32},
+                                   {"patch_stem", 4},   {"coord_channels", true}, {"global_pool", "moments"}};
+    nn::Backbone r = nn::makeBackbone("resnet", config);
+    r->eval();
+    auto params = r->named_parameters();
+    // 4x4 stride-4 patches over RGB + x + y: 32 -> 8 -> layer2 4.
+    CHECK(params["conv1.weight"].sizes() == torch::IntArrayRef({6, 5, 4, 4}));
+    const torch::Tensor x = torch::randn({2, 3, 32, 32});
+    const torch::Tensor map = r->forwardFeatureMap(x), features = r->forwardFeatures(x);
+    CHECK(map.sizes() == torch::IntArrayRef({2, 12, 4, 4}));
+    CHECK(r->featureDim() == 5 * 12);
+    CHECK(features.sizes() == torch::IntArrayRef({2, 5 * 12}));
+    // Moments: mean, then means weighted by x, y, x^2, y^2 at the cells' centres (-0.75 .. 0.75).
+    const torch::Tensor c = torch::tensor({-0.75f, -0.25f, 0.25f, 0.75f});
+    const torch::Tensor xs = c.view({1, 1, 1, 4}), ys = c.view({1, 1, 4, 1});
+    const std::vector<torch::Tensor> expected = {map.mean({2, 3}), (map * xs).mean({2, 3}), (map * ys).mean({2, 3}),
+                                                 (map * xs * xs).mean({2, 3}), (map * ys * ys).mean({2, 3})};
+    for (int k = 0; k < 5; ++k)
+        CHECK_MSG(torch::allclose(features.narrow(1, 12 * k, 12), expected[static_cast<std::size_t>(k)], 1e-5, 1e-6),
+                  "moment " << k);
+    // The same blob on the left and on the right: equal means would be possible, equal x-moments are not.
+    torch::Tensor left = torch::zeros({1, 3, 32, 32}), right = torch::zeros({1, 3, 32, 32});
+    left.narrow(3, 2, 8).narrow(2, 12, 8).fill_(1.0);
+    right.narrow(3, 22, 8).narrow(2, 12, 8).fill_(1.0);
+    CHECK((r->forwardFeatures(left) - r->forwardFeatures(right)).narrow(1, 12, 12).abs().max().item<float>() > 1e-3f);
+    // With the RGB part of conv1 zeroed only the coordinate channels feed the network: every image
+    // gives the same features, and they change when the coordinate weights are zeroed as well.
+    params["conv1.weight"].narrow(1, 0, 3).zero_();
+    const torch::Tensor only = r->forwardFeatures(torch::randn({2, 3, 32, 32}));
+    CHECK(torch::allclose(only[0], only[1]));
+    CHECK(torch::allclose(only[0], r->forwardFeatures(torch::randn({1, 3, 32, 32}))[0]));
+    params["conv1.weight"].zero_();
+    CHECK((r->forwardFeatures(torch::randn({1, 3, 32, 32}))[0] - only[0]).abs().max().item<float>() > 1e-4f);
+    // Round trip through the configuration; bad values are refused by key.
+    CHECK(r->config().at("patch_stem") == 4);
+    CHECK(r->config().at("coord_channels") == true);
+    CHECK(nn::makeBackbone("resnet", r->config())->featureDim() == r->featureDim());
+    nlohmann::json flat = config;
+    flat["global_pool"] = "flatten";
+    CHECK(nn::makeBackbone("resnet", flat)->featureDim() == 12 * 4 * 4);
+    nlohmann::json bad = config;
+    bad["patch_stem"] = -1;
+    CHECK_THROWS_WITH(nn::makeBackbone("resnet", bad), Error, "patch_stem");
+    bad = config;
+    bad["small_stem"] = true;
+    CHECK_THROWS_WITH(nn::makeBackbone("resnet", bad), Error, "patch_stem and small_stem");
+}
+
 TEST_CASE("channels-last and NCHW agree; narrow strided ResNets train") {
     // With gradients the strided 1x1 convolutions run NCHW, without them channels-last: same values.
     torch::manual_seed(5);

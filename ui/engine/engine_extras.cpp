@@ -250,7 +250,8 @@ void runDemo(const DemoRequest& request, const std::string& outBundle, const std
         o.layers = 1;
         o.heads = 2;
         o.intermediate = 128;
-        o.stagePlanes = {16, 32, 32, 64};
+        o.stagePlanes = {16, 32, 48};
+        o.stageLayers = {1, 1, 1};
         o.projectionDim = 64;
     }
     o.device = device == "auto" ? "cpu" : device;  // the demo is sized for a CPU
