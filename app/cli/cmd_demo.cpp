@@ -104,9 +104,9 @@ int runDemoCommand(cli::Args& args) {
         if (!json && !quiet) std::cout << s << std::endl;
     };
     auto started = std::chrono::steady_clock::now();
-    int threads = nn::configureThreads(o.threads);
+    nn::configureThreads(o.threads);
     say("LowCLIP demo: synthetic Azerbaijani scenes, training a small dual encoder from scratch on " +
-        nn::describeDevice(nn::pickDevice(o.device)) + " (" + std::to_string(threads) + " threads)");
+        nn::describeDevice(nn::pickDevice(o.device)));
 
     train::DemoCallbacks cb;
     cb.log = [&](const std::string& s) { say("  " + s); };
