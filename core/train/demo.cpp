@@ -130,9 +130,17 @@ nn::ClipConfig demoClipConfig(const DemoOptions& o, std::size_t vocabSize) {
     c.imageArch = "resnet";
     std::vector<int64_t> planes(o.stagePlanes.begin(), o.stagePlanes.end());
     std::vector<int64_t> layers(o.stageLayers.begin(), o.stageLayers.end());
-    c.imageConfig = {{"block", "basic"},     {"layers", layers},          {"stage_planes", planes},
-                     {"stem_width", o.stemWidth > 0 ? o.stemWidth : planes.empty() ? 32 : planes[0]}, {"num_classes", 0},
-                     {"image_size", o.imageSize}, {"small_stem", o.smallStem}, {"stem_pool", o.stemPool}, {"patch_stem", o.patchStem}, {"coord_channels", o.coordChannels},
+    const int64_t stemWidth = o.stemWidth > 0 ? o.stemWidth : planes.empty() ? 32 : planes[0];
+    c.imageConfig = {{"block", "basic"},
+                     {"layers", layers},
+                     {"stage_planes", planes},
+                     {"stem_width", stemWidth},
+                     {"num_classes", 0},
+                     {"image_size", o.imageSize},
+                     {"small_stem", o.smallStem},
+                     {"stem_pool", o.stemPool},
+                     {"patch_stem", o.patchStem},
+                     {"coord_channels", o.coordChannels},
                      {"global_pool", o.imagePool}};
     c.projectionDim = o.projectionDim;
     c.dropout = 0.0;
