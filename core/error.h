@@ -23,6 +23,7 @@ enum class ErrorCode {
     InvalidFile,      // a file exists but its content is unusable ("path", "reason")
     Io,               // reading or writing failed ("path", "reason")
     NotFound,         // a file or folder that should be there is not ("path")
+    AlreadyExists,    // a file or folder that is to be created is there already ("path")
     Unsupported,      // understood but not supported by this build or version ("what")
     Cancelled,        // long work stopped because it was asked to
     Internal,         // a defect: an unexpected exception was turned into an Error ("reason")
@@ -86,6 +87,7 @@ inline const char* errorCodeName(ErrorCode code) {
     case ErrorCode::InvalidFile: return "invalid-file";
     case ErrorCode::Io: return "io";
     case ErrorCode::NotFound: return "not-found";
+    case ErrorCode::AlreadyExists: return "already-exists";
     case ErrorCode::Unsupported: return "unsupported";
     case ErrorCode::Cancelled: return "cancelled";
     case ErrorCode::Internal: return "internal";

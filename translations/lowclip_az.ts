@@ -20,19 +20,8 @@
         <translation>%1 məlumat qovluğunu yaratmaq mümkün deyil. Diskə yazmağın mümkün olduğunu yoxlayın və ya LowCLIP-i --data-dir QOVLUQ ilə başladın.</translation>
     </message>
     <message>
-        <source>The photo library in %1 cannot be opened: %2
-
-If LowCLIP is already running, use that window.</source>
-        <translation>%1 qovluğundakı foto kitabxanasını açmaq mümkün deyil: %2
-
-LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
-    </message>
-</context>
-<context>
-    <name>lowclip::ui::Backend</name>
-    <message>
-        <source>An unexpected error occurred.</source>
-        <translation>Gözlənilməz xəta baş verdi.</translation>
+        <source>The photo library in %1 cannot be opened: %2</source>
+        <translation>%1 qovluğundakı foto kitabxanasını açmaq mümkün deyil: %2</translation>
     </message>
 </context>
 <context>
@@ -51,6 +40,68 @@ LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
     <message>
         <source>For example: sahildə oynayan uşaqlar</source>
         <translation>Məsələn: sahildə oynayan uşaqlar</translation>
+    </message>
+</context>
+<context>
+    <name>lowclip::ui::CaptionTransfer</name>
+    <message numerus="yes">
+        <source>%n caption(s) imported.</source>
+        <translation>
+            <numerusform>%n təsvir idxal edildi.</numerusform>
+            <numerusform>%n təsvir idxal edildi.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n were there already.</source>
+        <translation>
+            <numerusform>%n təsvir artıq var idi.</numerusform>
+            <numerusform>%n təsvir artıq var idi.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) name a photo that is not in the library and were skipped:</source>
+        <translation>
+            <numerusform>%n sətirdə kitabxanada olmayan şəkil göstərilib; bu sətirlər buraxıldı:</numerusform>
+            <numerusform>%n sətirdə kitabxanada olmayan şəkil göstərilib; bu sətirlər buraxıldı:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… və daha %n sətir</numerusform>
+            <numerusform>… və daha %n sətir</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Import captions</source>
+        <translation>Təsvirləri idxal et</translation>
+    </message>
+    <message>
+        <source>Caption files (*.tsv *.txt);;All files (*)</source>
+        <translation>Təsvir faylları (*.tsv *.txt);;Bütün fayllar (*)</translation>
+    </message>
+    <message>
+        <source>The captions could not be imported: %1</source>
+        <translation>Təsvirləri idxal etmək alınmadı: %1</translation>
+    </message>
+    <message>
+        <source>Export captions</source>
+        <translation>Təsvirləri ixrac et</translation>
+    </message>
+    <message>
+        <source>Caption files (*.tsv)</source>
+        <translation>Təsvir faylları (*.tsv)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n caption(s) written.</source>
+        <translation>
+            <numerusform>%n təsvir yazıldı.</numerusform>
+            <numerusform>%n təsvir yazıldı.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The captions could not be exported: %1</source>
+        <translation>Təsvirləri ixrac etmək alınmadı: %1</translation>
     </message>
 </context>
 <context>
@@ -121,42 +172,119 @@ LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
         </translation>
     </message>
     <message>
-        <source>Import captions</source>
-        <translation>Təsvirləri idxal et</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv *.txt);;All files (*)</source>
-        <translation>Təsvir faylları (*.tsv *.txt);;Bütün fayllar (*)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) imported.</source>
-        <translation>
-            <numerusform>%n təsvir idxal edildi.</numerusform>
-            <numerusform>%n təsvir idxal edildi.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Export captions</source>
-        <translation>Təsvirləri ixrac et</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv)</source>
-        <translation>Təsvir faylları (*.tsv)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) written.</source>
-        <translation>
-            <numerusform>%n təsvir yazıldı.</numerusform>
-            <numerusform>%n təsvir yazıldı.</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>Error</source>
         <translation>Xəta</translation>
     </message>
     <message>
         <source>The captions could not be changed: %1</source>
         <translation>Təsvirləri dəyişmək alınmadı: %1</translation>
+    </message>
+</context>
+<context>
+    <name>lowclip::ui::ErrorText</name>
+    <message>
+        <source>Details: %1</source>
+        <translation>Təfərrüatlar: %1</translation>
+    </message>
+    <message>
+        <source>The work was cancelled.</source>
+        <translation>İş ləğv edildi.</translation>
+    </message>
+    <message>
+        <source>There is no photo library in %1 yet.</source>
+        <translation>%1 qovluğunda hələ foto kitabxanası yoxdur.</translation>
+    </message>
+    <message>
+        <source>The photo library is in use by another program (process %1). Close it and try again.</source>
+        <translation>Foto kitabxanasından başqa proqram istifadə edir (proses %1). Onu bağlayın və yenidən cəhd edin.</translation>
+    </message>
+    <message>
+        <source>The photo library is open for reading only, so it cannot be changed now.</source>
+        <translation>Foto kitabxanası yalnız oxumaq üçün açılıb, ona görə indi dəyişdirilə bilməz.</translation>
+    </message>
+    <message>
+        <source>The folder “%1” is not in the library.</source>
+        <translation>“%1” qovluğu kitabxanada yoxdur.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a folder.</source>
+        <translation>“%1” qovluq deyil.</translation>
+    </message>
+    <message>
+        <source>“%1” is already in the library as part of “%2”.</source>
+        <translation>“%1” artıq “%2” qovluğunun bir hissəsi kimi kitabxanadadır.</translation>
+    </message>
+    <message>
+        <source>The photo is no longer in the library.</source>
+        <translation>Bu şəkil artıq kitabxanada yoxdur.</translation>
+    </message>
+    <message>
+        <source>The caption is no longer there.</source>
+        <translation>Bu təsvir artıq yoxdur.</translation>
+    </message>
+    <message>
+        <source>A caption cannot be empty.</source>
+        <translation>Təsvir boş ola bilməz.</translation>
+    </message>
+    <message>
+        <source>There is no model yet. Try the demo, or import a model (Model menu).</source>
+        <translation>Hələ model yoxdur. Nümayişi sınayın və ya model idxal edin (Model menyusu).</translation>
+    </message>
+    <message>
+        <source>There is no model named “%1”.</source>
+        <translation>“%1” adlı model yoxdur.</translation>
+    </message>
+    <message>
+        <source>A model named “%1” already exists. Choose another name.</source>
+        <translation>“%1” adlı model artıq var. Başqa ad seçin.</translation>
+    </message>
+    <message>
+        <source>“%1” cannot be a model name. Use letters, digits, spaces, “-” or “_”.</source>
+        <translation>“%1” model adı ola bilməz. Hərflərdən, rəqəmlərdən, boşluqdan, “-” və ya “_” işarəsindən istifadə edin.</translation>
+    </message>
+    <message>
+        <source>“%1” is the model in use. Switch to another model before deleting it.</source>
+        <translation>“%1” istifadə olunan modeldir. Onu silməzdən əvvəl başqa modelə keçin.</translation>
+    </message>
+    <message>
+        <source>This photo has not been indexed with the model in use yet.</source>
+        <translation>Bu şəkil hələ istifadə olunan modellə indekslənməyib.</translation>
+    </message>
+    <message>
+        <source>Teaching needs captions on at least %1 photos that can be read (there are %2).</source>
+        <translation>Öyrətmək üçün ən azı %1 oxuna bilən şəkildə təsvir olmalıdır (indi %2 var).</translation>
+    </message>
+    <message>
+        <source>“%1” already exists.</source>
+        <translation>“%1” artıq mövcuddur.</translation>
+    </message>
+    <message>
+        <source>“%1” was not found.</source>
+        <translation>“%1” tapılmadı.</translation>
+    </message>
+    <message>
+        <source>The file “%1” cannot be used.</source>
+        <translation>“%1” faylından istifadə etmək mümkün deyil.</translation>
+    </message>
+    <message>
+        <source>Reading or writing “%1” failed.</source>
+        <translation>“%1” oxunarkən və ya yazılarkən xəta baş verdi.</translation>
+    </message>
+    <message>
+        <source>This is not supported.</source>
+        <translation>Bu dəstəklənmir.</translation>
+    </message>
+    <message>
+        <source>A value is not valid.</source>
+        <translation>Dəyərlərdən biri düzgün deyil.</translation>
+    </message>
+    <message>
+        <source>The operation failed.</source>
+        <translation>Əməliyyat alınmadı.</translation>
+    </message>
+    <message>
+        <source>An unexpected error occurred.</source>
+        <translation>Gözlənilməz xəta baş verdi.</translation>
     </message>
 </context>
 <context>
@@ -212,20 +340,6 @@ LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
     <message>
         <source>A part of the pairs (by photo) is held out to measure the model before and after.</source>
         <translation>Modeli öyrətmədən əvvəl və sonra ölçmək üçün cütlərin bir hissəsi (şəkillərə görə) kənarda saxlanılır.</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n pair(s) ready for teaching.</source>
-        <translation>
-            <numerusform>Öyrətmək üçün %n cüt hazırdır.</numerusform>
-            <numerusform>Öyrətmək üçün %n cüt hazırdır.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n pair(s) ready; at least %1 are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</source>
-        <translation>
-            <numerusform>%n cüt hazırdır; ən azı %1 cüt lazımdır. Şəkillərə təsvir əlavə edin (sağ klik ▸ Təsvir əlavə et) və ya axtarış nəticələrini uyğun kimi işarələyin.</numerusform>
-            <numerusform>%n cüt hazırdır; ən azı %1 cüt lazımdır. Şəkillərə təsvir əlavə edin (sağ klik ▸ Təsvir əlavə et) və ya axtarış nəticələrini uyğun kimi işarələyin.</numerusform>
-        </translation>
     </message>
     <message>
         <source>How thoroughly?</source>
@@ -385,6 +499,59 @@ LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
     <message>
         <source>took %1</source>
         <translation>%1 çəkdi</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pair(s) ready for teaching</source>
+        <translation>
+            <numerusform>Öyrətmək üçün %n cüt hazırdır</numerusform>
+            <numerusform>Öyrətmək üçün %n cüt hazırdır</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n to learn from</source>
+        <translation>
+            <numerusform>%n cüt öyrənmək üçün</numerusform>
+            <numerusform>%n cüt öyrənmək üçün</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n held out to measure the model.</source>
+        <translation>
+            <numerusform>%n cüt modeli ölçmək üçün kənarda saxlanılır.</numerusform>
+            <numerusform>%n cüt modeli ölçmək üçün kənarda saxlanılır.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Captions on a few more photos are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</source>
+        <translation>Daha bir neçə şəkildə təsvir lazımdır. Şəkillərə təsvir əlavə edin (sağ klik ▸ Təsvir əlavə et) və ya axtarış nəticələrini uyğun kimi işarələyin.</translation>
+    </message>
+    <message>
+        <source>With fewer than %1 held-out captions the before/after figures are too few to measure.</source>
+        <translation>Kənarda saxlanılan təsvirlər %1 saydan az olanda “əvvəl/sonra” göstəriciləri etibarlı ölçmə sayılmır.</translation>
+    </message>
+    <message>
+        <source>Too few held-out captions to measure the change (%1; at least %2 are needed).</source>
+        <translation>Dəyişikliyi ölçmək üçün kənarda saxlanılan təsvirlər çox azdır (%1; ən azı %2 lazımdır).</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>Model yüklənir…</translation>
+    </message>
+    <message>
+        <source>Measuring the model before teaching…</source>
+        <translation>Model öyrətmədən əvvəl ölçülür…</translation>
+    </message>
+    <message>
+        <source>Teaching…</source>
+        <translation>Öyrədilir…</translation>
+    </message>
+    <message>
+        <source>Measuring the new model…</source>
+        <translation>Yeni model ölçülür…</translation>
+    </message>
+    <message>
+        <source>Saving the new model…</source>
+        <translation>Yeni model saxlanılır…</translation>
     </message>
 </context>
 <context>
@@ -970,44 +1137,6 @@ LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
         <translation>Parametrləri tətbiq etmək alınmadı: %1</translation>
     </message>
     <message>
-        <source>Import captions</source>
-        <translation>Təsvirləri idxal et</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv *.txt);;All files (*)</source>
-        <translation>Təsvir faylları (*.tsv *.txt);;Bütün fayllar (*)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) imported.</source>
-        <translation>
-            <numerusform>%n təsvir idxal edildi.</numerusform>
-            <numerusform>%n təsvir idxal edildi.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The captions could not be imported: %1</source>
-        <translation>Təsvirləri idxal etmək alınmadı: %1</translation>
-    </message>
-    <message>
-        <source>Export captions</source>
-        <translation>Təsvirləri ixrac et</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv)</source>
-        <translation>Təsvir faylları (*.tsv)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) written.</source>
-        <translation>
-            <numerusform>%n təsvir yazıldı.</numerusform>
-            <numerusform>%n təsvir yazıldı.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The captions could not be exported: %1</source>
-        <translation>Təsvirləri ixrac etmək alınmadı: %1</translation>
-    </message>
-    <message>
         <source>About LowCLIP</source>
         <translation>LowCLIP haqqında</translation>
     </message>
@@ -1026,6 +1155,54 @@ LowCLIP artıq işləyirsə, həmin pəncərədən istifadə edin.</translation>
     <message>
         <source>Error</source>
         <translation>Xəta</translation>
+    </message>
+    <message>
+        <source>The demo was cancelled.</source>
+        <translation>Nümayiş ləğv edildi.</translation>
+    </message>
+    <message>
+        <source>Drawing the pictures and building the vocabulary</source>
+        <translation>Şəkillər çəkilir və lüğət qurulur</translation>
+    </message>
+    <message>
+        <source>Training the demo model: step %1 of %2</source>
+        <translation>Nümayiş modeli öyrədilir: %2 addımdan %1</translation>
+    </message>
+    <message>
+        <source>Training the demo model</source>
+        <translation>Nümayiş modeli öyrədilir</translation>
+    </message>
+    <message>
+        <source>Measuring the model on pictures it has not seen</source>
+        <translation>Model görmədiyi şəkillər üzərində ölçülür</translation>
+    </message>
+    <message>
+        <source>Saving the model</source>
+        <translation>Model saxlanılır</translation>
+    </message>
+    <message>
+        <source>Writing the demo photos</source>
+        <translation>Nümayiş şəkilləri yazılır</translation>
+    </message>
+    <message>
+        <source>Indexing the demo photos: %1 of %2</source>
+        <translation>Nümayiş şəkilləri indekslənir: %2 şəkildən %1</translation>
+    </message>
+    <message>
+        <source>Indexing the demo photos</source>
+        <translation>Nümayiş şəkilləri indekslənir</translation>
+    </message>
+    <message>
+        <source>Trying a few searches</source>
+        <translation>Bir neçə axtarış sınanır</translation>
+    </message>
+    <message>
+        <source>elapsed %1</source>
+        <translation>keçib: %1</translation>
+    </message>
+    <message>
+        <source>about %1 left in this stage</source>
+        <translation>bu mərhələdə təxminən %1 qalıb</translation>
     </message>
 </context>
 <context>
@@ -1310,18 +1487,6 @@ Uyğunluq: %2</translation>
     <message>
         <source>Search index</source>
         <translation>Axtarış indeksi</translation>
-    </message>
-    <message>
-        <source>Links per photo in the index: more is more accurate and uses more memory. Applies to new indexes.</source>
-        <translation>İndeksdə hər şəklin əlaqə sayı: çox olduqda daha dəqiqdir, lakin daha çox yaddaş tutur. Yeni indekslərə tətbiq olunur.</translation>
-    </message>
-    <message>
-        <source>Links per photo (M):</source>
-        <translation>Şəkil başına əlaqə (M):</translation>
-    </message>
-    <message>
-        <source>Build breadth (efConstruction):</source>
-        <translation>Qurma genişliyi (efConstruction):</translation>
     </message>
     <message>
         <source>How widely a search looks: more is more accurate and slower.</source>

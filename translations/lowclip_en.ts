@@ -20,19 +20,8 @@
         <translation>The data folder %1 cannot be created. Check that the disk is writable, or start LowCLIP with --data-dir FOLDER.</translation>
     </message>
     <message>
-        <source>The photo library in %1 cannot be opened: %2
-
-If LowCLIP is already running, use that window.</source>
-        <translation>The photo library in %1 cannot be opened: %2
-
-If LowCLIP is already running, use that window.</translation>
-    </message>
-</context>
-<context>
-    <name>lowclip::ui::Backend</name>
-    <message>
-        <source>An unexpected error occurred.</source>
-        <translation>An unexpected error occurred.</translation>
+        <source>The photo library in %1 cannot be opened: %2</source>
+        <translation>The photo library in %1 cannot be opened: %2</translation>
     </message>
 </context>
 <context>
@@ -51,6 +40,68 @@ If LowCLIP is already running, use that window.</translation>
     <message>
         <source>For example: sahildə oynayan uşaqlar</source>
         <translation>For example: sahildə oynayan uşaqlar</translation>
+    </message>
+</context>
+<context>
+    <name>lowclip::ui::CaptionTransfer</name>
+    <message numerus="yes">
+        <source>%n caption(s) imported.</source>
+        <translation>
+            <numerusform>%n caption imported.</numerusform>
+            <numerusform>%n captions imported.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n were there already.</source>
+        <translation>
+            <numerusform>%n was there already.</numerusform>
+            <numerusform>%n were there already.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) name a photo that is not in the library and were skipped:</source>
+        <translation>
+            <numerusform>%n line names a photo that is not in the library and was skipped:</numerusform>
+            <numerusform>%n lines name a photo that is not in the library and were skipped:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… and %n more</numerusform>
+            <numerusform>… and %n more</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Import captions</source>
+        <translation>Import captions</translation>
+    </message>
+    <message>
+        <source>Caption files (*.tsv *.txt);;All files (*)</source>
+        <translation>Caption files (*.tsv *.txt);;All files (*)</translation>
+    </message>
+    <message>
+        <source>The captions could not be imported: %1</source>
+        <translation>The captions could not be imported: %1</translation>
+    </message>
+    <message>
+        <source>Export captions</source>
+        <translation>Export captions</translation>
+    </message>
+    <message>
+        <source>Caption files (*.tsv)</source>
+        <translation>Caption files (*.tsv)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n caption(s) written.</source>
+        <translation>
+            <numerusform>%n caption written.</numerusform>
+            <numerusform>%n captions written.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The captions could not be exported: %1</source>
+        <translation>The captions could not be exported: %1</translation>
     </message>
 </context>
 <context>
@@ -121,42 +172,119 @@ If LowCLIP is already running, use that window.</translation>
         </translation>
     </message>
     <message>
-        <source>Import captions</source>
-        <translation>Import captions</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv *.txt);;All files (*)</source>
-        <translation>Caption files (*.tsv *.txt);;All files (*)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) imported.</source>
-        <translation>
-            <numerusform>%n caption imported.</numerusform>
-            <numerusform>%n captions imported.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Export captions</source>
-        <translation>Export captions</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv)</source>
-        <translation>Caption files (*.tsv)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) written.</source>
-        <translation>
-            <numerusform>%n caption written.</numerusform>
-            <numerusform>%n captions written.</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>Error</source>
         <translation>Error</translation>
     </message>
     <message>
         <source>The captions could not be changed: %1</source>
         <translation>The captions could not be changed: %1</translation>
+    </message>
+</context>
+<context>
+    <name>lowclip::ui::ErrorText</name>
+    <message>
+        <source>Details: %1</source>
+        <translation>Details: %1</translation>
+    </message>
+    <message>
+        <source>The work was cancelled.</source>
+        <translation>The work was cancelled.</translation>
+    </message>
+    <message>
+        <source>There is no photo library in %1 yet.</source>
+        <translation>There is no photo library in %1 yet.</translation>
+    </message>
+    <message>
+        <source>The photo library is in use by another program (process %1). Close it and try again.</source>
+        <translation>The photo library is in use by another program (process %1). Close it and try again.</translation>
+    </message>
+    <message>
+        <source>The photo library is open for reading only, so it cannot be changed now.</source>
+        <translation>The photo library is open for reading only, so it cannot be changed now.</translation>
+    </message>
+    <message>
+        <source>The folder “%1” is not in the library.</source>
+        <translation>The folder “%1” is not in the library.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a folder.</source>
+        <translation>“%1” is not a folder.</translation>
+    </message>
+    <message>
+        <source>“%1” is already in the library as part of “%2”.</source>
+        <translation>“%1” is already in the library as part of “%2”.</translation>
+    </message>
+    <message>
+        <source>The photo is no longer in the library.</source>
+        <translation>The photo is no longer in the library.</translation>
+    </message>
+    <message>
+        <source>The caption is no longer there.</source>
+        <translation>The caption is no longer there.</translation>
+    </message>
+    <message>
+        <source>A caption cannot be empty.</source>
+        <translation>A caption cannot be empty.</translation>
+    </message>
+    <message>
+        <source>There is no model yet. Try the demo, or import a model (Model menu).</source>
+        <translation>There is no model yet. Try the demo, or import a model (Model menu).</translation>
+    </message>
+    <message>
+        <source>There is no model named “%1”.</source>
+        <translation>There is no model named “%1”.</translation>
+    </message>
+    <message>
+        <source>A model named “%1” already exists. Choose another name.</source>
+        <translation>A model named “%1” already exists. Choose another name.</translation>
+    </message>
+    <message>
+        <source>“%1” cannot be a model name. Use letters, digits, spaces, “-” or “_”.</source>
+        <translation>“%1” cannot be a model name. Use letters, digits, spaces, “-” or “_”.</translation>
+    </message>
+    <message>
+        <source>“%1” is the model in use. Switch to another model before deleting it.</source>
+        <translation>“%1” is the model in use. Switch to another model before deleting it.</translation>
+    </message>
+    <message>
+        <source>This photo has not been indexed with the model in use yet.</source>
+        <translation>This photo has not been indexed with the model in use yet.</translation>
+    </message>
+    <message>
+        <source>Teaching needs captions on at least %1 photos that can be read (there are %2).</source>
+        <translation>Teaching needs captions on at least %1 photos that can be read (there are %2).</translation>
+    </message>
+    <message>
+        <source>“%1” already exists.</source>
+        <translation>“%1” already exists.</translation>
+    </message>
+    <message>
+        <source>“%1” was not found.</source>
+        <translation>“%1” was not found.</translation>
+    </message>
+    <message>
+        <source>The file “%1” cannot be used.</source>
+        <translation>The file “%1” cannot be used.</translation>
+    </message>
+    <message>
+        <source>Reading or writing “%1” failed.</source>
+        <translation>Reading or writing “%1” failed.</translation>
+    </message>
+    <message>
+        <source>This is not supported.</source>
+        <translation>This is not supported.</translation>
+    </message>
+    <message>
+        <source>A value is not valid.</source>
+        <translation>A value is not valid.</translation>
+    </message>
+    <message>
+        <source>The operation failed.</source>
+        <translation>The operation failed.</translation>
+    </message>
+    <message>
+        <source>An unexpected error occurred.</source>
+        <translation>An unexpected error occurred.</translation>
     </message>
 </context>
 <context>
@@ -212,20 +340,6 @@ If LowCLIP is already running, use that window.</translation>
     <message>
         <source>A part of the pairs (by photo) is held out to measure the model before and after.</source>
         <translation>A part of the pairs (by photo) is held out to measure the model before and after.</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n pair(s) ready for teaching.</source>
-        <translation>
-            <numerusform>%n pair ready for teaching.</numerusform>
-            <numerusform>%n pairs ready for teaching.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n pair(s) ready; at least %1 are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</source>
-        <translation>
-            <numerusform>%n pair ready; at least %1 are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</numerusform>
-            <numerusform>%n pairs ready; at least %1 are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</numerusform>
-        </translation>
     </message>
     <message>
         <source>How thoroughly?</source>
@@ -385,6 +499,59 @@ If LowCLIP is already running, use that window.</translation>
     <message>
         <source>took %1</source>
         <translation>took %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pair(s) ready for teaching</source>
+        <translation>
+            <numerusform>%n pair ready for teaching</numerusform>
+            <numerusform>%n pairs ready for teaching</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n to learn from</source>
+        <translation>
+            <numerusform>%n to learn from</numerusform>
+            <numerusform>%n to learn from</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n held out to measure the model.</source>
+        <translation>
+            <numerusform>%n held out to measure the model.</numerusform>
+            <numerusform>%n held out to measure the model.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Captions on a few more photos are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</source>
+        <translation>Captions on a few more photos are needed. Add captions to photos (right click ▸ Add caption) or mark search results as relevant.</translation>
+    </message>
+    <message>
+        <source>With fewer than %1 held-out captions the before/after figures are too few to measure.</source>
+        <translation>With fewer than %1 held-out captions the before/after figures are too few to measure.</translation>
+    </message>
+    <message>
+        <source>Too few held-out captions to measure the change (%1; at least %2 are needed).</source>
+        <translation>Too few held-out captions to measure the change (%1; at least %2 are needed).</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>Loading the model…</translation>
+    </message>
+    <message>
+        <source>Measuring the model before teaching…</source>
+        <translation>Measuring the model before teaching…</translation>
+    </message>
+    <message>
+        <source>Teaching…</source>
+        <translation>Teaching…</translation>
+    </message>
+    <message>
+        <source>Measuring the new model…</source>
+        <translation>Measuring the new model…</translation>
+    </message>
+    <message>
+        <source>Saving the new model…</source>
+        <translation>Saving the new model…</translation>
     </message>
 </context>
 <context>
@@ -970,44 +1137,6 @@ If LowCLIP is already running, use that window.</translation>
         <translation>The settings could not be applied: %1</translation>
     </message>
     <message>
-        <source>Import captions</source>
-        <translation>Import captions</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv *.txt);;All files (*)</source>
-        <translation>Caption files (*.tsv *.txt);;All files (*)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) imported.</source>
-        <translation>
-            <numerusform>%n caption imported.</numerusform>
-            <numerusform>%n captions imported.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The captions could not be imported: %1</source>
-        <translation>The captions could not be imported: %1</translation>
-    </message>
-    <message>
-        <source>Export captions</source>
-        <translation>Export captions</translation>
-    </message>
-    <message>
-        <source>Caption files (*.tsv)</source>
-        <translation>Caption files (*.tsv)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n caption(s) written.</source>
-        <translation>
-            <numerusform>%n caption written.</numerusform>
-            <numerusform>%n captions written.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The captions could not be exported: %1</source>
-        <translation>The captions could not be exported: %1</translation>
-    </message>
-    <message>
         <source>About LowCLIP</source>
         <translation>About LowCLIP</translation>
     </message>
@@ -1026,6 +1155,54 @@ If LowCLIP is already running, use that window.</translation>
     <message>
         <source>Error</source>
         <translation>Error</translation>
+    </message>
+    <message>
+        <source>The demo was cancelled.</source>
+        <translation>The demo was cancelled.</translation>
+    </message>
+    <message>
+        <source>Drawing the pictures and building the vocabulary</source>
+        <translation>Drawing the pictures and building the vocabulary</translation>
+    </message>
+    <message>
+        <source>Training the demo model: step %1 of %2</source>
+        <translation>Training the demo model: step %1 of %2</translation>
+    </message>
+    <message>
+        <source>Training the demo model</source>
+        <translation>Training the demo model</translation>
+    </message>
+    <message>
+        <source>Measuring the model on pictures it has not seen</source>
+        <translation>Measuring the model on pictures it has not seen</translation>
+    </message>
+    <message>
+        <source>Saving the model</source>
+        <translation>Saving the model</translation>
+    </message>
+    <message>
+        <source>Writing the demo photos</source>
+        <translation>Writing the demo photos</translation>
+    </message>
+    <message>
+        <source>Indexing the demo photos: %1 of %2</source>
+        <translation>Indexing the demo photos: %1 of %2</translation>
+    </message>
+    <message>
+        <source>Indexing the demo photos</source>
+        <translation>Indexing the demo photos</translation>
+    </message>
+    <message>
+        <source>Trying a few searches</source>
+        <translation>Trying a few searches</translation>
+    </message>
+    <message>
+        <source>elapsed %1</source>
+        <translation>elapsed %1</translation>
+    </message>
+    <message>
+        <source>about %1 left in this stage</source>
+        <translation>about %1 left in this stage</translation>
     </message>
 </context>
 <context>
@@ -1310,18 +1487,6 @@ Relevance: %2</translation>
     <message>
         <source>Search index</source>
         <translation>Search index</translation>
-    </message>
-    <message>
-        <source>Links per photo in the index: more is more accurate and uses more memory. Applies to new indexes.</source>
-        <translation>Links per photo in the index: more is more accurate and uses more memory. Applies to new indexes.</translation>
-    </message>
-    <message>
-        <source>Links per photo (M):</source>
-        <translation>Links per photo (M):</translation>
-    </message>
-    <message>
-        <source>Build breadth (efConstruction):</source>
-        <translation>Build breadth (efConstruction):</translation>
     </message>
     <message>
         <source>How widely a search looks: more is more accurate and slower.</source>

@@ -16,8 +16,6 @@ EngineOptions AppSettings::engineOptions() const {
     EngineOptions o;
     o.device = toStd(settings_->value(QStringLiteral("engine/device"), QStringLiteral("auto")).toString());
     o.threads = settings_->value(QStringLiteral("engine/threads"), 0).toInt();
-    o.hnswM = settings_->value(QStringLiteral("index/M"), o.hnswM).toInt();
-    o.hnswEfConstruction = settings_->value(QStringLiteral("index/efConstruction"), o.hnswEfConstruction).toInt();
     o.hnswEfSearch = settings_->value(QStringLiteral("index/efSearch"), o.hnswEfSearch).toInt();
     o.thumbnailSize = thumbnailSize();
     return o;
@@ -26,8 +24,6 @@ EngineOptions AppSettings::engineOptions() const {
 void AppSettings::setEngineOptions(const EngineOptions& o) {
     settings_->setValue(QStringLiteral("engine/device"), toQ(o.device));
     settings_->setValue(QStringLiteral("engine/threads"), o.threads);
-    settings_->setValue(QStringLiteral("index/M"), o.hnswM);
-    settings_->setValue(QStringLiteral("index/efConstruction"), o.hnswEfConstruction);
     settings_->setValue(QStringLiteral("index/efSearch"), o.hnswEfSearch);
     settings_->setValue(QStringLiteral("ui/thumbnailSize"), o.thumbnailSize);
 }

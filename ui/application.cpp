@@ -13,6 +13,7 @@
 
 #include "ui/app_settings.h"
 #include "ui/backend.h"
+#include "ui/error_text.h"
 #include "ui/main_window.h"
 #include "ui/ui_util.h"
 
@@ -99,12 +100,17 @@ int runApplication(int argc, char** argv) {
     std::shared_ptr<Engine> engine;
     try {
         engine = openEngine(toStd(dataDir), settings.engineOptions());
-    } catch (const std::exception& e) {
+    } catch (const lowclip::Error& e) {
         QMessageBox::critical(nullptr, QStringLiteral("LowCLIP"),
                               QCoreApplication::translate("lowclip::ui::Application",
-                                                          "The photo library in %1 cannot be opened: %2\n\nIf LowCLIP is "
-                                                          "already running, use that window.")
-                                  .arg(dataDir, QString::fromUtf8(e.what())));
+                                                          "The photo library in %1 cannot be opened: %2")
+                                  .arg(dataDir, errorText(e)));
+        return 1;
+    } catch (...) {
+        QMessageBox::critical(nullptr, QStringLiteral("LowCLIP"),
+                              QCoreApplication::translate("lowclip::ui::Application",
+                                                          "The photo library in %1 cannot be opened: %2")
+                                  .arg(dataDir, unexpectedErrorText()));
         return 1;
     }
     Backend backend(engine);

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "ui/backend.h"
+#include "ui/caption_transfer.h"
 #include "ui/ui_util.h"
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -177,8 +178,8 @@ void CaptionsWindow::reload() {
         this,
         [engine = backend_->enginePtr()]() {
             auto list = engine->captions();
-            const std::size_t pairs = engine->trainingPairs(true, true);
-            return std::make_pair(std::move(list), pairs);
+            const TeachingPlan plan = engine->teachingPlan(true, true);
+            return std::make_pair(std::move(list), plan.trainPairs + plan.heldOutPairs);
         },
         [this](std::pair<std::vector<Caption>, std::size_t> r) {
             loading_ = false;
@@ -223,30 +224,13 @@ void CaptionsWindow::deleteSelected() {
 }
 
 void CaptionsWindow::importTsv() {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Import captions"), QString(),
-                                                      tr("Caption files (*.tsv *.txt);;All files (*)"));
-    if (file.isEmpty()) return;
-    backend_->run(
-        this, [engine = backend_->enginePtr(), f = toStd(file)]() { return engine->importCaptions(f); },
-        [this](std::size_t n) {
-            QMessageBox::information(this, tr("Import captions"), tr("%n caption(s) imported.", nullptr, int(n)));
-            Q_EMIT captionsChanged();
-            reload();
-        },
-        [this](const QString& m) { showError(m); });
+    importCaptionsInteractive(this, backend_, [this] {
+        Q_EMIT captionsChanged();
+        reload();
+    });
 }
 
-void CaptionsWindow::exportTsv() {
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export captions"), QStringLiteral("captions.tsv"),
-                                                      tr("Caption files (*.tsv)"));
-    if (file.isEmpty()) return;
-    backend_->run(
-        this, [engine = backend_->enginePtr(), f = toStd(file)]() { return engine->exportCaptions(f); },
-        [this](std::size_t n) {
-            QMessageBox::information(this, tr("Export captions"), tr("%n caption(s) written.", nullptr, int(n)));
-        },
-        [this](const QString& m) { showError(m); });
-}
+void CaptionsWindow::exportTsv() { exportCaptionsInteractive(this, backend_); }
 
 void CaptionsWindow::showError(const QString& message) {
     QMessageBox::warning(this, tr("Error"), tr("The captions could not be changed: %1").arg(message));

@@ -105,7 +105,7 @@ void FineTuneWizard::buildSourcePage() {
     note->setEnabled(false);
     v->addWidget(note);
     v->addStretch(1);
-    page->complete = [this] { return pairsKnown_ && pairs_ >= kMinPairs && base_->count() > 0; };
+    page->complete = [this] { return pairsKnown_ && plan_.enough && base_->count() > 0; };
     connect(useCaptions_, &QCheckBox::toggled, this, &FineTuneWizard::countPairs);
     connect(useFeedback_, &QCheckBox::toggled, this, &FineTuneWizard::countPairs);
     setPage(SourcePage, page);
@@ -116,18 +116,23 @@ void FineTuneWizard::countPairs() {
     if (sourcePage_) sourcePage_->refresh();
     const bool caps = useCaptions_->isChecked(), fb = useFeedback_->isChecked();
     backend_->run(
-        this, [engine = backend_->enginePtr(), caps, fb]() { return engine->trainingPairs(caps, fb); },
-        [this, caps, fb](std::size_t n) {
+        this, [engine = backend_->enginePtr(), caps, fb]() { return engine->teachingPlan(caps, fb); },
+        [this, caps, fb](TeachingPlan plan) {
             if (caps != useCaptions_->isChecked() || fb != useFeedback_->isChecked()) return;  // outdated
-            pairs_ = n;
+            plan_ = plan;
             pairsKnown_ = true;
-            if (n >= kMinPairs)
-                pairsLabel_->setText(tr("%n pair(s) ready for teaching.", nullptr, int(n)));
-            else
-                pairsLabel_->setText(tr("%n pair(s) ready; at least %1 are needed. Add captions to photos "
-                                        "(right click ▸ Add caption) or mark search results as relevant.",
-                                        nullptr, int(n))
-                                         .arg(kMinPairs));
+            const int n = int(plan.trainPairs + plan.heldOutPairs);
+            QString text = tr("%n pair(s) ready for teaching", nullptr, n) + QStringLiteral(": ") +
+                           tr("%n to learn from", nullptr, int(plan.trainPairs)) + QStringLiteral(", ") +
+                           tr("%n held out to measure the model.", nullptr, int(plan.heldOutPairs));
+            if (!plan.enough)
+                text += QLatin1Char(' ') + tr("Captions on a few more photos are needed. Add captions to photos (right "
+                                              "click ▸ Add caption) or mark search results as relevant.");
+            else if (!plan.measurable)
+                text += QLatin1Char(' ') + tr("With fewer than %1 held-out captions the before/after figures are too "
+                                              "few to measure.")
+                                               .arg(plan.minHeldOutCaptions);
+            pairsLabel_->setText(text);
             sourcePage_->refresh();
         });
 }
@@ -309,13 +314,13 @@ void FineTuneWizard::startTraining() {
     };
     backend_->run(
         this, [engine = backend_->enginePtr(), req, events, cancel = cancel_]() { return engine->train(req, events, cancel.get()); },
-        [this](TrainOutcome o) { onFinished(o); }, [this](const QString& m) { onFailed(m); });
+        [this](TrainOutcome o) { onFinished(o); }, [this](const QString& m) { onFailed(m); }, [this]() { onCancelled(); });
 }
 
 void FineTuneWizard::onEvent(const TrainEvent& e) {
     if (!running_) return;
-    if (e.kind == TrainEvent::Kind::Message) {
-        runStatus_->setText(toQ(e.message));
+    if (e.kind == TrainEvent::Kind::Stage) {
+        runStatus_->setText(stageText(e.stage));
         return;
     }
     const double x = double(e.step);
@@ -346,11 +351,6 @@ void FineTuneWizard::onFinished(const TrainOutcome& o) {
     outcome_ = o;
     cancelRun_->setEnabled(false);
     timing_->setText(tr("took %1").arg(formatDuration(runTimer_.elapsed() / 1000.0)));
-    if (o.cancelled) {
-        runStatus_->setText(tr("Teaching was cancelled. The model in use has not changed."));
-        runPage_->refresh();
-        return;
-    }
     runStatus_->setText(tr("Done: the new model “%1” learned from %n pair(s).", nullptr, int(o.trainPairs))
                             .arg(toQ(o.modelName)));
     results_->setRowCount(0);
@@ -371,9 +371,34 @@ void FineTuneWizard::onFinished(const TrainOutcome& o) {
     results_->setHorizontalHeaderLabels(
         {tr("Held-out captions (%1)").arg(o.heldOutPairs), tr("Before"), tr("After")});
     results_->setVisible(!keys.empty());
+    if (!o.measurable)
+        runStatus_->setText(runStatus_->text() + QLatin1Char('\n') +
+                            tr("Too few held-out captions to measure the change (%1; at least %2 are needed).")
+                                .arg(o.heldOutPairs)
+                                .arg(plan_.minHeldOutCaptions));
     use_->show();
     runPage_->refresh();
     Q_EMIT modelTrained(toQ(o.modelName));
+}
+
+void FineTuneWizard::onCancelled() {
+    running_ = false;
+    finished_ = true;
+    cancelRun_->setEnabled(false);
+    timing_->setText(tr("took %1").arg(formatDuration(runTimer_.elapsed() / 1000.0)));
+    runStatus_->setText(tr("Teaching was cancelled. The model in use has not changed."));
+    runPage_->refresh();
+}
+
+QString FineTuneWizard::stageText(TrainEvent::Stage stage) {
+    switch (stage) {
+    case TrainEvent::Stage::Loading: return tr("Loading the model…");
+    case TrainEvent::Stage::MeasuringBefore: return tr("Measuring the model before teaching…");
+    case TrainEvent::Stage::Training: return tr("Teaching…");
+    case TrainEvent::Stage::MeasuringAfter: return tr("Measuring the new model…");
+    case TrainEvent::Stage::Saving: return tr("Saving the new model…");
+    }
+    return {};
 }
 
 void FineTuneWizard::onFailed(const QString& message) {
@@ -388,7 +413,7 @@ void FineTuneWizard::cancelTraining() {
     cancel_->store(true);
     cancelRun_->setEnabled(false);
     runStatus_->setText(tr("Cancelling…"));
-    // The engine ends a cancelled run with an outcome whose `cancelled` is set (onFinished).
+    // The engine ends a cancelled run with lowclip::Cancelled (onCancelled).
 }
 
 void FineTuneWizard::activateNewModel() {

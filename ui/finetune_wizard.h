@@ -48,10 +48,11 @@ public:
     QLineSeries* recallSeries() const { return recall_; }
     QChartView* chartView() const { return chartView_; }
     QPushButton* useButton() const { return use_; }
-    std::size_t pairs() const { return pairs_; }
+    // Pairs teaching will use (to learn from and held out), as the engine counts them.
+    std::size_t pairs() const { return plan_.trainPairs + plan_.heldOutPairs; }
+    const TeachingPlan& plan() const { return plan_; }
 
     // Minimum number of caption pairs for a meaningful run.
-    static constexpr std::size_t kMinPairs = 4;
 
 Q_SIGNALS:
     void modelActivated(const QString& name);
@@ -66,6 +67,8 @@ private:
     void startTraining();
     void onEvent(const TrainEvent& e);
     void onFinished(const TrainOutcome& outcome);
+    void onCancelled();
+    static QString stageText(TrainEvent::Stage stage);
     void onFailed(const QString& message);
     void cancelTraining();
     void activateNewModel();
@@ -73,7 +76,7 @@ private:
 
     Backend* backend_;
     std::vector<TrainPreset> presets_;
-    std::size_t pairs_ = 0;
+    TeachingPlan plan_;
     bool pairsKnown_ = false;
     bool running_ = false;
     bool finished_ = false;

@@ -49,6 +49,7 @@ void IndexController::start() {
     running_ = true;
     again_ = false;
     lastError_.clear();
+    lastCancelled_ = false;
     progress_ = {};
     progress_.stage = QStringLiteral("scan");
     cancel_ = std::make_shared<std::atomic<bool>>(false);
@@ -84,12 +85,18 @@ void IndexController::start() {
             running_ = false;
             last_ = summary;
             Q_EMIT finished(summary, QString());
-            if (again_ && !summary.cancelled) start();
+            if (again_) start();
         },
         [this](const QString& message) {
             running_ = false;
             lastError_ = message;
             Q_EMIT finished(IndexSummary{}, message);
+        },
+        [this]() {
+            running_ = false;
+            lastCancelled_ = true;
+            last_ = IndexSummary{};
+            Q_EMIT finished(last_, QString());
         });
 }
 

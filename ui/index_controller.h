@@ -37,6 +37,7 @@ public:
     bool isRunning() const { return running_; }
     const IndexProgressInfo& progress() const { return progress_; }
     const IndexSummary& lastSummary() const { return last_; }
+    bool lastCancelled() const { return lastCancelled_; }  // the last run was cancelled (its finished batches are kept)
     QString lastError() const { return lastError_; }
     double elapsedSeconds() const { return running_ ? timer_.elapsed() / 1000.0 : 0.0; }
 
@@ -55,7 +56,7 @@ public Q_SLOTS:
 Q_SIGNALS:
     void started();
     void progressChanged(const lowclip::ui::IndexProgressInfo& info);
-    // `error` is empty when the run ended normally or was cancelled (summary.cancelled).
+    // `error` is empty when the run ended normally or was cancelled (lastCancelled()).
     void finished(const lowclip::ui::IndexSummary& summary, const QString& error);
 
 private:
@@ -68,6 +69,7 @@ private:
     std::shared_ptr<std::atomic<bool>> cancel_;
     IndexProgressInfo progress_;
     IndexSummary last_;
+    bool lastCancelled_ = false;
     QString lastError_;
     QElapsedTimer timer_;
     QFileSystemWatcher watcher_;

@@ -107,7 +107,7 @@ void IndexingDialog::update() {
             stage_->setText(tr("Indexing stopped"));
             detail_->setText(controller_->lastError());
             bar_->setValue(0);
-        } else if (s.cancelled) {
+        } else if (controller_->lastCancelled()) {
             stage_->setText(tr("Indexing was cancelled"));
             detail_->setText(tr("Photos indexed so far are kept; the rest are indexed next time."));
         } else {

@@ -33,6 +33,7 @@
 
 #include "ui/app_settings.h"
 #include "ui/backend.h"
+#include "ui/caption_transfer.h"
 #include "ui/caption_dialog.h"
 #include "ui/captions_window.h"
 #include "ui/finetune_wizard.h"
@@ -726,7 +727,7 @@ void MainWindow::onIndexFinished(const IndexSummary& summary, const QString& err
     indexBox_->hide();
     if (!error.isEmpty()) {
         statusBar()->showMessage(tr("Indexing stopped: %1").arg(error), 10000);
-    } else if (summary.cancelled) {
+    } else if (indexer_->lastCancelled()) {
         statusBar()->showMessage(tr("Indexing cancelled."), 5000);
     } else if (summary.embedded + summary.added + summary.removed > 0) {
         statusBar()->showMessage(tr("Library updated: %1 new, %2 removed, %3 indexed.")
@@ -751,28 +752,56 @@ void MainWindow::runDemo() {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     connect(dialog, &QProgressDialog::canceled, this, [cancel] { cancel->store(true); });
     QPointer<QProgressDialog> guard(dialog);
-    ProgressFn progress = [guard](const Progress& p) {
-        const QString label = toQ(p.message.empty() ? p.stage : p.message);
-        const int done = int(p.done), total = int(p.total);
-        QMetaObject::invokeMethod(guard.data(), [guard, label, done, total] {
+    DemoProgressFn progress = [guard](const DemoProgress& p) {
+        QMetaObject::invokeMethod(guard.data(), [guard, p] {
             if (!guard) return;
-            if (!label.isEmpty()) guard->setLabelText(label);
+            guard->setLabelText(demoProgressText(p));
+            const int total = int(std::min<std::size_t>(p.total, 1u << 30));
             guard->setMaximum(total > 0 ? total : 0);
-            if (total > 0) guard->setValue(std::min(done, total));
+            if (total > 0) guard->setValue(int(std::min<std::size_t>(p.done, std::size_t(total))));
         }, Qt::QueuedConnection);
+    };
+    auto finish = [this, guard]() {
+        if (guard) guard->deleteLater();
+        refreshState();
     };
     backend_->run(
         this, [engine = backend_->enginePtr(), progress, cancel]() { engine->runDemo(DemoRequest{}, progress, cancel.get()); },
-        [this, guard]() {
-            if (guard) guard->deleteLater();
-            refreshState();
+        [this, finish]() {
+            finish();
             search_->setText(QStringLiteral("qırmızı dairə"));
             runSearch();
         },
-        [this, guard](const QString& m) {
-            if (guard) guard->deleteLater();
+        [this, finish](const QString& m) {
+            finish();
             showError(tr("The demo could not be built: %1").arg(m));
+        },
+        [this, finish]() {
+            finish();
+            statusBar()->showMessage(tr("The demo was cancelled."), 5000);
         });
+}
+
+QString MainWindow::demoProgressText(const DemoProgress& p) {
+    QString stage;
+    switch (p.stage) {
+    case DemoProgress::Stage::Preparing: stage = tr("Drawing the pictures and building the vocabulary"); break;
+    case DemoProgress::Stage::Training:
+        stage = p.total > 0 ? tr("Training the demo model: step %1 of %2").arg(p.done).arg(p.total)
+                            : tr("Training the demo model");
+        break;
+    case DemoProgress::Stage::Evaluating: stage = tr("Measuring the model on pictures it has not seen"); break;
+    case DemoProgress::Stage::Saving: stage = tr("Saving the model"); break;
+    case DemoProgress::Stage::WritingPhotos: stage = tr("Writing the demo photos"); break;
+    case DemoProgress::Stage::Indexing:
+        stage = p.total > 0 ? tr("Indexing the demo photos: %1 of %2").arg(p.done).arg(p.total)
+                            : tr("Indexing the demo photos");
+        break;
+    case DemoProgress::Stage::Querying: stage = tr("Trying a few searches"); break;
+    }
+    QString time = tr("elapsed %1").arg(formatDuration(p.elapsedSeconds));
+    if (p.etaSeconds >= 0) time += QStringLiteral(" · ") + tr("about %1 left in this stage").arg(formatDuration(p.etaSeconds));
+    return stage + QStringLiteral("\n") + time;
 }
 
 // ---- windows -----------------------------------------------------------------------------------
@@ -862,28 +891,13 @@ void MainWindow::applyThumbnailSize(int size) {
 }
 
 void MainWindow::importCaptions() {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Import captions"), QString(),
-                                                      tr("Caption files (*.tsv *.txt);;All files (*)"));
-    if (file.isEmpty()) return;
-    backend_->run(
-        this, [engine = backend_->enginePtr(), f = toStd(file)]() { return engine->importCaptions(f); },
-        [this](std::size_t n) {
-            statusBar()->showMessage(tr("%n caption(s) imported.", nullptr, int(n)), 5000);
-            if (captions_) captions_->reload();
-            preview_->reloadCaptions();
-        },
-        [this](const QString& m) { showError(tr("The captions could not be imported: %1").arg(m)); });
+    importCaptionsInteractive(this, backend_, [this] {
+        if (captions_) captions_->reload();
+        preview_->reloadCaptions();
+    });
 }
 
-void MainWindow::exportCaptions() {
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export captions"), QStringLiteral("captions.tsv"),
-                                                      tr("Caption files (*.tsv)"));
-    if (file.isEmpty()) return;
-    backend_->run(
-        this, [engine = backend_->enginePtr(), f = toStd(file)]() { return engine->exportCaptions(f); },
-        [this](std::size_t n) { statusBar()->showMessage(tr("%n caption(s) written.", nullptr, int(n)), 5000); },
-        [this](const QString& m) { showError(tr("The captions could not be exported: %1").arg(m)); });
-}
+void MainWindow::exportCaptions() { exportCaptionsInteractive(this, backend_); }
 
 void MainWindow::showAbout() {
     QMessageBox about(this);

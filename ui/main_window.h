@@ -69,6 +69,7 @@ public Q_SLOTS:
     void addFolder(const QString& folder = {});
     void startIndexing();
     void runDemo();
+    static QString demoProgressText(const DemoProgress& progress);
 
 Q_SIGNALS:
     void searchFinished(int results);

@@ -38,15 +38,6 @@ SettingsDialog::SettingsDialog(const EngineOptions& options, const QString& lang
 
     auto* index = new QGroupBox(tr("Search index"), this);
     auto* xf = new QFormLayout(index);
-    m_ = new QSpinBox(index);
-    m_->setRange(4, 96);
-    m_->setValue(options.hnswM);
-    m_->setToolTip(tr("Links per photo in the index: more is more accurate and uses more memory. Applies to new indexes."));
-    xf->addRow(tr("Links per photo (M):"), m_);
-    efConstruction_ = new QSpinBox(index);
-    efConstruction_->setRange(16, 2000);
-    efConstruction_->setValue(options.hnswEfConstruction);
-    xf->addRow(tr("Build breadth (efConstruction):"), efConstruction_);
     efSearch_ = new QSpinBox(index);
     efSearch_->setRange(8, 2000);
     efSearch_->setValue(options.hnswEfSearch);
@@ -84,8 +75,6 @@ EngineOptions SettingsDialog::options() const {
     EngineOptions o = base_;
     o.device = toStd(device_->currentData().toString());
     o.threads = threads_->value();
-    o.hnswM = m_->value();
-    o.hnswEfConstruction = efConstruction_->value();
     o.hnswEfSearch = efSearch_->value();
     o.thumbnailSize = thumb_->value();
     return o;

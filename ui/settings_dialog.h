@@ -25,8 +25,6 @@ private:
     EngineOptions base_;
     QComboBox* device_;
     QSpinBox* threads_;
-    QSpinBox* m_;
-    QSpinBox* efConstruction_;
     QSpinBox* efSearch_;
     QSpinBox* thumb_;
     QComboBox* language_;

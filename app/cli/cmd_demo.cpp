@@ -1,25 +1,17 @@
 // lowclip-cli demo: generate the synthetic Azerbaijani world, train a small dual encoder from
 // scratch on the CPU, evaluate it on held-out scenes, save the bundle where the GUI finds it, index
-// the held-out images as a photo library and run a few typed queries.
+// the held-out images as a photo library and run a few typed queries (core/app's Workspace::runDemo).
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "app/cli/command.h"
 #include "app/cli/openmp_env.h"
-#include "core/io/bundle.h"
-#include "core/library/library.h"
+#include "app/cli/workspace_cli.h"
 #include "core/nn/runtime.h"
-#include "core/train/demo.h"
-#include "core/train/embedder.h"
-#include "core/vision/encode.h"
 
-namespace fs = std::filesystem;
 using namespace lowclip;
 
 namespace {
@@ -28,22 +20,6 @@ std::string fixed(double v, int digits = 3) {
     std::ostringstream os;
     os << std::fixed << std::setprecision(digits) << v;
     return os.str();
-}
-
-// Writes the held-out images as PNG files (one folder per split) and returns the folder.
-std::string writeDemoPhotos(const std::vector<train::WorldEvalSet>& sets, const std::string& folder) {
-    for (const auto& set : sets) {
-        fs::path dir = fs::path(folder) / set.name;
-        fs::create_directories(dir);
-        for (std::size_t i = 0; i < set.samples.size(); ++i) {
-            std::ostringstream name;
-            name << set.name << "_" << std::setw(4) << std::setfill('0') << i << ".png";
-            fs::path p = dir / name.str();
-            if (!fs::exists(p) && !vision::saveImage(set.samples[i].image, p.string()))
-                throw Error("cannot write demo photo " + p.string());
-        }
-    }
-    return folder;
 }
 
 int runDemoCommand(cli::Args& args) {
@@ -82,44 +58,54 @@ int runDemoCommand(cli::Args& args) {
     o.coordChannels = args.intOption("coords", o.coordChannels ? 1 : 0) != 0;
     o.imagePool = args.option("pool", o.imagePool);
     o.partialColour = args.intOption("partial-colour", o.partialColour ? 1 : 0) != 0;
-    auto intList = [](const std::string& s) {
+    auto intList = [](const std::string& s, const std::string& what) {
         std::vector<int> v;
         std::stringstream ss(s);
-        for (std::string part; std::getline(ss, part, ',');) v.push_back(std::stoi(part));
+        for (std::string part; std::getline(ss, part, ',');) {
+            const auto n = cli::ws::parseId(part, what);
+            if (n < 1 || n > 4096) throw cli::UsageError(what + " must list numbers between 1 and 4096");
+            v.push_back(static_cast<int>(n));
+        }
+        if (v.empty() || v.size() > 8) throw cli::UsageError(what + " must list 1 to 8 numbers");
         return v;
     };
-    if (auto p = args.option("planes")) o.stagePlanes = intList(*p);
-    if (auto p = args.option("stage-layers")) o.stageLayers = intList(*p);
+    if (auto p = args.option("planes")) o.stagePlanes = intList(*p, "--planes");
+    if (auto p = args.option("stage-layers")) o.stageLayers = intList(*p, "--stage-layers");
     if (o.stageLayers.size() != o.stagePlanes.size()) o.stageLayers.assign(o.stagePlanes.size(), 1);
-    std::string outDir = args.option("out", cli::defaultDataDir() + "/models/demo");
-    std::string libraryDir = args.option("library", cli::defaultDataDir() + "/library");
-    std::vector<std::string> queries = args.options("query");
+    app::DemoRequest request;
+    request.bundleDir = args.option("out", "");
+    request.buildLibrary = !noLibrary;
+    if (auto q = args.options("query"); !q.empty()) request.queries = q;
+    auto workspace = cli::ws::workspaceOptions(args, library::OpenMode::ReadWrite);
+    workspace.runtime.device = o.device;
+    workspace.runtime.threads = o.threads;
     args.finish();
     cli::preferPassiveOpenMP();
-    if (queries.empty())
-        queries = {"qırmızı dairə", "qara fonda sarı ulduz", "böyük yaşıl üçbucaq", "sol tərəfdə kvadrat",
-                   "mavi dairənin solunda qırmızı kvadrat"};
+    request.options = o;
 
     auto say = [&](const std::string& s) {
         if (!json && !quiet) std::cout << s << std::endl;
     };
     auto started = std::chrono::steady_clock::now();
-    nn::configureThreads(o.threads);
+    auto w = app::Workspace::open(workspace);
     say("LowCLIP demo: synthetic Azerbaijani scenes, training a small dual encoder from scratch on " +
         nn::describeDevice(nn::pickDevice(o.device)));
 
-    train::DemoCallbacks cb;
-    cb.log = [&](const std::string& s) { say("  " + s); };
-    cb.onStep = [&](const train::StepInfo& s) {
+    app::DemoEvents events;
+    events.log = [&](const std::string& s) { say("  " + s); };
+    events.onStep = [&](const app::TeachEvent& s) {
         if (json || quiet) return;
-        std::cout << "  step " << s.step << "/" << s.totalSteps << "  loss " << fixed(s.loss) << "  lr "
-                  << std::scientific << std::setprecision(2) << s.learningRate << std::defaultfloat << "  scale "
-                  << fixed(s.logitScale, 1) << "  " << fixed(s.itemsPerSecond, 0) << " pairs/s  ETA "
-                  << fixed(s.etaSeconds, 0) << " s" << std::endl;
+        std::cout << "  step " << s.step << "/" << s.steps << "  loss " << fixed(s.loss) << "  lr " << std::scientific
+                  << std::setprecision(2) << s.learningRate << std::defaultfloat << "  scale " << fixed(s.logitScale, 1) << "  "
+                  << fixed(s.itemsPerSecond, 0) << " pairs/s  ETA " << fixed(s.etaSeconds, 0) << " s" << std::endl;
     };
-    train::DemoResult r = train::runDemo(o, cb);
+    events.onIndexProgress = cli::ws::progressPrinter(json || quiet);
+    events.onStage = [&](app::DemoStage st) {
+        if (st == app::DemoStage::Querying && !json && !quiet) std::cerr << "\n";
+    };
+    const app::DemoOutcome r = w->runDemo(request, events);
     std::string held;
-    for (const auto& h : r.heldOut) held += (held.empty() ? "" : ", ") + train::colourWord(h.colour) + " " + train::shapeWord(h.shape);
+    for (const auto& h : r.heldOut) held += (held.empty() ? "" : ", ") + h;
     say("held out of training: " + held);
     for (const auto& [name, rep] : r.eval) {
         say("held-out " + name + " scenes (" + std::to_string(rep.numImages) + " images, " +
@@ -127,63 +113,41 @@ int runDemoCommand(cli::Args& args) {
         std::istringstream lines(rep.toText());
         for (std::string line; std::getline(lines, line);) say("  " + line);
         std::string kinds;
-        for (const auto& [kind, map] : r.mapByKind[name]) kinds += "  " + kind + " " + fixed(map);
+        if (auto it = r.mapByKind.find(name); it != r.mapByKind.end())
+            for (const auto& [kind, map] : it->second) kinds += "  " + kind + " " + fixed(map);
         say("  text->image MAP by caption kind:" + kinds);
     }
-
-    // Save the bundle where the GUI looks for it.
-    io::BundleProvenance prov;
-    prov.name = "demo";
-    prov.source = "demo";
-    prov.training = {{"seed", o.seed}, {"steps", r.training.steps}, {"batch", o.batchSize}, {"seconds", r.trainSeconds},
-                     {"data", "synthetic Azerbaijani world"}};
-    nlohmann::json metrics;
-    for (const auto& [name, rep] : r.eval) metrics[name] = rep.toFlatJson();
-    prov.metrics = metrics;
-    io::saveBundle(outDir, *r.model, r.config, r.vocab, prov);
-    say("model bundle saved to " + outDir);
-
-    nlohmann::json out = r.toJson();
-    out["bundle"] = outDir;
-    nlohmann::json queryResults = nlohmann::json::array();
-    if (!noLibrary) {
-        auto embedder = train::loadEmbedder(outDir, o.device);
-        std::string photos = writeDemoPhotos(r.evalSets, libraryDir + "/demo-photos");
-        auto lib = library::Library::open(libraryDir);
-        lib->addRoot(photos);
-        auto scan = lib->scan();
-        library::IndexOptions io;
-        io.bundlePath = outDir;
-        io.modelName = "demo";
-        auto rep = lib->index(*embedder, io);
-        say("library " + libraryDir + ": " + std::to_string(scan.filesSeen) + " photos, " +
-            std::to_string(rep.embedded) + " embedded now");
-        out["library"] = {{"folder", libraryDir}, {"photos", scan.filesSeen}, {"embedded", rep.embedded}};
-        library::SearchOptions so;
-        so.k = 5;
-        for (const auto& q : queries) {
-            auto hits = lib->search(*embedder, q, so);
-            say("query: " + q);
+    nlohmann::json out = nlohmann::json::parse(r.summaryJson);
+    out["bundle"] = r.bundleDir;
+    if (r.library) {
+        say("library " + w->library().folder() + ": " + std::to_string(r.photos) + " photos, " +
+            std::to_string(r.embedded) + " embedded now");
+        out["library"] = {{"folder", w->library().folder()}, {"photos", r.photos}, {"embedded", r.embedded}};
+        nlohmann::json queryResults = nlohmann::json::array();
+        for (const auto& q : r.queries) {
+            say("query: " + q.query);
             nlohmann::json hj = nlohmann::json::array();
-            for (const auto& h : hits) {
+            for (const auto& h : q.hits) {
                 say("  " + fixed(h.score) + "  " + h.photo.displayPath);
                 hj.push_back({{"path", h.photo.displayPath}, {"score", h.score}});
             }
-            queryResults.push_back({{"query", q}, {"results", hj}});
+            queryResults.push_back({{"query", q.query}, {"results", hj}});
         }
         out["queries"] = queryResults;
     }
     double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     out["seconds"] = total;
     say("demo finished in " + fixed(total, 1) + " s");
-    if (json) std::cout << out.dump() << std::endl;
+    if (json) cli::ws::printJson(out, -1);
     return 0;
 }
 
-cli::Command reg{"demo", "Train and try a small model on generated Azerbaijani data",
-                 "[--json] [--quiet] [--seed N] [--steps N] [--batch N] [--eval-images N] [--threads N]\n"
-                 "       [--loader-threads N] [--lr X] [--device cpu|auto|cuda] [--out BUNDLE_DIR]\n"
-                 "       [--library DIR] [--no-library] [--query TEXT]...",
+const std::string gUsage =
+    std::string("[--json] [--quiet] [--seed N] [--steps N] [--batch N] [--eval-images N] [--threads N]\n"
+                "       [--loader-threads N] [--lr X] [--device cpu|auto|cuda] [--out BUNDLE_DIR]\n       ") +
+    cli::ws::kWorkspaceUsage + " [--no-library] [--query TEXT]...";
+
+cli::Command reg{"demo", "Train and try a small model on generated Azerbaijani data", gUsage.c_str(),
                  runDemoCommand, {"json", "quiet", "no-library", "eval-seen"}};
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/cli/command.h"
+#include "app/cli/workspace_cli.h"
 #include "core/io/importers.h"
 
 namespace {
@@ -32,10 +32,30 @@ nlohmann::json imageConfigOption(Args& args) {
     }
 }
 
-std::string requireOut(Args& args) {
-    auto out = args.option("out");
-    if (!out || out->empty()) throw UsageError("--out BUNDLE_FOLDER is required");
-    return *out;
+// Where the new bundle goes: --out FOLDER anywhere, else the data folder's models under --name.
+struct Destination {
+    std::string out;
+    std::string name;
+    lowclip::app::WorkspaceOptions workspace;
+    bool intoRegistry() const { return out.empty(); }
+};
+
+Destination destination(Args& args) {
+    Destination d;
+    d.out = args.option("out", "");
+    d.name = args.option("name", "");
+    d.workspace = lowclip::cli::ws::workspaceOptions(args, lowclip::library::OpenMode::ReadOnly);
+    if (d.out.empty() && d.name.empty()) throw UsageError("give --out BUNDLE_FOLDER, or --name NAME to add it to your models");
+    return d;
+}
+
+// Adds the model to the data folder's models, or writes the bundle to --out.
+template <class Write>
+lowclip::io::BundleInfo importTo(const Destination& d, lowclip::app::ModelImport source, Write write) {
+    if (!d.intoRegistry()) return write(d.out);
+    auto w = lowclip::app::Workspace::open(d.workspace);
+    auto entry = w->importModel(d.name, source);
+    return lowclip::io::readBundleInfo(entry.dir);
 }
 
 void print(const lowclip::io::BundleInfo& info, bool json) {
@@ -88,11 +108,17 @@ int runImport(Args& args) {
         o.maxTextLength = args.intOption("max-len", 64);
         o.loss = args.option("loss", "simpleclip");
         o.temperature = args.doubleOption("temperature", 1.0);
-        o.name = args.option("name", "");
-        o.out = requireOut(args);
+        const Destination d = destination(args);
+        o.name = d.name;
         args.finish();
         if (args.positionals().size() > 2) throw UsageError("unexpected argument '" + args.positionals()[2] + "'");
-        info = lowclip::io::importSimpleClip(o);
+        lowclip::app::ModelImport source;
+        source.kind = lowclip::app::ModelImport::Kind::SimpleClip;
+        source.simpleClip = o;
+        info = importTo(d, source, [&](const std::string& out) {
+            o.out = out;
+            return lowclip::io::importSimpleClip(o);
+        });
     } else if (kind == "base") {
         lowclip::io::BaseImportOptions o;
         auto bert = args.option("bert");
@@ -113,16 +139,25 @@ int runImport(Args& args) {
         o.imageSize = args.intOption("image-size", 0);
         o.maxTextLength = args.intOption("max-len", 64);
         o.lowercase = lowercaseOption(args);
-        o.name = args.option("name", "");
-        o.out = requireOut(args);
+        const Destination d = destination(args);
+        o.name = d.name;
         args.finish();
         if (args.positionals().size() > 1) throw UsageError("unexpected argument '" + args.positionals()[1] + "'");
-        info = lowclip::io::importBase(o);
+        lowclip::app::ModelImport source;
+        source.kind = lowclip::app::ModelImport::Kind::Base;
+        source.base = o;
+        info = importTo(d, source, [&](const std::string& out) {
+            o.out = out;
+            return lowclip::io::importBase(o);
+        });
     } else if (kind == "bundle") {
         std::string src = args.positional(1, "BUNDLE folder to import");
-        std::string out = requireOut(args);
+        const Destination d = destination(args);
         args.finish();
-        info = lowclip::io::importBundle(src, out);
+        lowclip::app::ModelImport source;
+        source.kind = lowclip::app::ModelImport::Kind::Bundle;
+        source.bundle = src;
+        info = importTo(d, source, [&](const std::string& out) { return lowclip::io::importBundle(src, out); });
     } else if (kind == "check") {
         std::string dir = args.positional(1, "BUNDLE folder to check");
         args.finish();
@@ -135,17 +170,21 @@ int runImport(Args& args) {
     return 0;
 }
 
-lowclip::cli::Command reg{
-    "import", "Build a model bundle from a Simple-CLIP state dict, BERT + backbone weights, or a bundle",
-    "simpleclip STATE_DICT --vocab VOCAB [--bert-config config.json] [--heads N] [--arch ARCH] [--image-config JSON]\n"
+const std::string gUsage =
+    std::string("simpleclip STATE_DICT --vocab VOCAB [--bert-config config.json] [--heads N] [--arch ARCH] [--image-config JSON]\n"
     "                  [--lowercase|--cased] [--image-size 224] [--max-len 64] [--loss simpleclip|infonce]\n"
-    "                  [--temperature 1.0] [--name NAME] --out BUNDLE [--json]\n"
+    "                  [--temperature 1.0] (--out BUNDLE | --name NAME) [--json]\n"
     "       lowclip-cli import base --bert HF_FOLDER --image WEIGHTS [--arch efficientnet_b0|resnet50|vit_b_16|swin_t|...]\n"
     "                  [--image-config '{\"num_heads\": 2}']\n"
     "                  [--projection-dim 256] [--seed N] [--loss simpleclip|infonce] [--image-size N] [--max-len 64]\n"
-    "                  [--lowercase|--cased] [--name NAME] --out BUNDLE [--json]\n"
-    "       lowclip-cli import bundle SOURCE_BUNDLE --out BUNDLE [--json]\n"
-    "       lowclip-cli import check BUNDLE [--json]",
+    "                  [--lowercase|--cased] (--out BUNDLE | --name NAME) [--json]\n"
+    "       lowclip-cli import bundle SOURCE_BUNDLE (--out BUNDLE | --name NAME) [--json]\n"
+    "       lowclip-cli import check BUNDLE [--json]\n\n"
+    "  --out writes the bundle to a folder; --name NAME alone adds it to the models of the data folder\n  (") +
+    lowclip::cli::ws::kWorkspaceUsage + "), where the desktop app finds it too.";
+
+lowclip::cli::Command reg{
+    "import", "Build a model bundle from a Simple-CLIP state dict, BERT + backbone weights, or a bundle", gUsage.c_str(),
     runImport,
     {"lowercase", "cased", "json"}};
 

@@ -1,23 +1,26 @@
-// lowclip-cli status: what a library holds.
+// lowclip-cli status: what a library holds, and which model is active.
 #include <iostream>
 
-#include "app/cli/library_cli.h"
+#include "app/cli/workspace_cli.h"
 
 namespace {
 
-nlohmann::json modelJson(const lowclip::library::ModelInfo& m) {
+nlohmann::json libraryModelJson(const lowclip::library::ModelInfo& m) {
     return {{"model_id", m.modelId}, {"name", m.name},         {"bundle", m.bundlePath}, {"dim", m.dim},
-            {"active", m.active},    {"embedded", m.embedded}, {"pending", m.pending}};
+            {"complete", m.active},  {"embedded", m.embedded}, {"pending", m.pending}};
 }
 
 int runStatus(lowclip::cli::Args& args) {
     using namespace lowclip;
-    using namespace lowclip::cli::librarycli;
-    bool json = args.flag("json");
+    using namespace lowclip::cli::ws;
+    const bool json = args.flag("json");
+    auto options = workspaceOptions(args, library::OpenMode::ReadOnly);
     args.finish();
-    auto lib = openLibrary(args, library::OpenMode::ReadOnly);
-    auto st = lib->status();
-    auto roots = lib->roots();
+    auto w = app::Workspace::open(options);
+    const auto st = w->library().status();
+    const auto roots = w->roots();
+    const app::ModelRef active = w->activeModel();
+    const app::ModelRef searching = w->searchModel();
     if (json) {
         nlohmann::json out{{"library", st.folder},
                            {"schema_version", st.schemaVersion},
@@ -32,9 +35,10 @@ int runStatus(lowclip::cli::Args& args) {
         for (const auto& r : roots)
             out["roots"].push_back({{"id", r.id}, {"path", r.displayPath}, {"online", r.online}, {"photos", r.photoCount}});
         out["models"] = nlohmann::json::array();
-        for (const auto& m : st.models) out["models"].push_back(modelJson(m));
-        out["active_model"] = st.activeModel ? nlohmann::json(st.activeModel->modelId) : nlohmann::json(nullptr);
-        std::cout << out.dump(2) << "\n";
+        for (const auto& m : st.models) out["models"].push_back(libraryModelJson(m));
+        out["active_model"] = active.empty() ? nlohmann::json(nullptr) : modelJson(active);
+        out["search_model"] = searching.empty() ? nlohmann::json(nullptr) : modelJson(searching);
+        printJson(out);
         return 0;
     }
     std::cout << "library   " << st.folder << " (schema " << st.schemaVersion << ")\n"
@@ -42,15 +46,25 @@ int runStatus(lowclip::cli::Args& args) {
               << "captions  " << st.captions << ", feedback " << st.feedback << ", thumbnails " << st.thumbnails << "\n"
               << "disk      catalog " << st.catalogBytes / 1024 << " KiB, indexes " << st.indexBytes / 1024 << " KiB\n";
     for (const auto& r : roots)
-        std::cout << "root #" << r.id << "   " << r.displayPath << "  " << r.photoCount << " photos"
+        std::cout << "folder #" << r.id << " " << r.displayPath << "  " << r.photoCount << " photos"
                   << (r.online ? "" : "  (missing)") << "\n";
+    if (active.empty()) {
+        std::cout << "model     none yet: run lowclip-cli demo, or lowclip-cli import\n";
+    } else {
+        std::cout << "model     " << (active.name.empty() ? active.dir : active.name) << " (active)";
+        if (searching.dir != active.dir)
+            std::cout << "; searches use " << (searching.name.empty() ? searching.dir : searching.name)
+                      << " until every photo is embedded";
+        std::cout << "\n";
+    }
     for (const auto& m : st.models)
-        std::cout << (m.active ? "model *  " : "model    ") << m.modelId << "  dim " << m.dim << "  " << m.embedded
-                  << " embedded, " << m.pending << " pending" << (m.bundlePath.empty() ? "" : "  " + m.bundlePath) << "\n";
-    if (st.models.empty()) std::cout << "no model yet: run lowclip-cli index --model BUNDLE\n";
+        std::cout << "vectors   " << m.modelId << "  dim " << m.dim << "  " << m.embedded << " embedded, " << m.pending
+                  << " pending" << (m.bundlePath.empty() ? "" : "  " + m.bundlePath) << "\n";
     return 0;
 }
 
-lowclip::cli::Command reg{"status", "Show what a photo library holds", "[--library DIR] [--json]", runStatus, {"json"}};
+const std::string gUsage = std::string(lowclip::cli::ws::kWorkspaceUsage) + " [--json]";
+
+lowclip::cli::Command reg{"status", "Show what a photo library holds", gUsage.c_str(), runStatus, {"json"}};
 
 }  // namespace

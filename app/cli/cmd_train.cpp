@@ -8,15 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "app/cli/command.h"
 #include "app/cli/openmp_env.h"
+#include "app/cli/workspace_cli.h"
+#include "core/app/fine_tune.h"
 #include "core/io/bundle.h"
 #include "core/nn/runtime.h"
 #include "core/text/vocab_builder.h"
-#include "core/train/batch_sources.h"
 #include "core/train/datasets.h"
 #include "core/train/demo.h"
-#include "core/train/evaluate.h"
 #include "core/train/paper.h"
 #include "core/train/trainer.h"
 
@@ -101,7 +100,7 @@ int runTrain(cli::Args& args) {
     if (o.threads > 0) nn::configureThreads(o.threads);
 
     auto say = [&](const std::string& s) {
-        if (json) std::cout << nlohmann::json{{"log", s}}.dump() << std::endl;
+        if (json) cli::ws::printJson({{"log", s}}, -1);
         else std::cout << s << std::endl;
     };
 
@@ -145,35 +144,26 @@ int runTrain(cli::Args& args) {
             std::to_string(imageSize) + " px)");
     }
 
-    train::DatasetSourceOptions so;
-    so.batchSize = static_cast<std::size_t>(batch);
-    so.seed = o.seed;
-    so.maxTextLength = config.maxTextLength;
-    so.preprocess = train::preprocessSpec(config);
-    so.augment = augment;
-    train::DatasetBatchSource source(splits.train, *tokenizer, so,
-                                     [&](const train::DatasetProblem& p) { say("skipped " + p.path + ": " + p.reason); });
+    app::FineTuneJob job;
+    job.model = model;
+    job.config = config;
+    job.tokenizer = tokenizer;
+    job.train = splits.train;
+    if (splits.validation.items.size() >= 2) job.validation = splits.validation;
+    job.options = o;
+    job.source.batchSize = static_cast<std::size_t>(batch);
+    job.source.seed = o.seed;
+    job.source.augment = augment;
 
-    train::Dataset valKept;
-    std::vector<vision::Image> valImages;
-    train::TrainCallbacks cb;
-    if (!splits.validation.items.empty()) {
-        std::vector<train::DatasetProblem> vp;
-        valImages = train::decodeDatasetImages(splits.validation, std::max(config.imageSize, config.resizeSize), valKept, &vp);
-        for (const auto& p : vp) say("skipped " + p.path + ": " + p.reason);
-        if (valKept.items.size() >= 2)
-            cb.validate = [&](nn::DualEncoderImpl& m) {
-                return train::evaluateDecoded(m, *tokenizer, config, valKept, valImages).textToImage.map;
-            };
-    }
+    app::FineTuneCallbacks cb;
     cb.log = say;
+    cb.onProblem = [&](const train::DatasetProblem& p) { say("skipped " + p.path + ": " + p.reason); };
     cb.onStep = [&](const train::StepInfo& s) {
         if (json) {
-            std::cout << nlohmann::json{{"step", s.step},     {"total", s.totalSteps},       {"epoch", s.epoch},
-                                        {"loss", s.loss},     {"lr", s.learningRate},        {"items_per_second", s.itemsPerSecond},
-                                        {"eta_seconds", s.etaSeconds}}
-                             .dump()
-                      << std::endl;
+            cli::ws::printJson({{"step", s.step},     {"total", s.totalSteps},       {"epoch", s.epoch},
+                                {"loss", s.loss},     {"lr", s.learningRate},        {"items_per_second", s.itemsPerSecond},
+                                {"eta_seconds", s.etaSeconds}},
+                               -1);
         } else {
             std::cout << "epoch " << s.epoch + 1 << " step " << s.step << "/" << s.totalSteps << "  loss " << fixed(s.loss)
                       << "  lr " << std::scientific << std::setprecision(2) << s.learningRate << std::defaultfloat << "  "
@@ -184,13 +174,13 @@ int runTrain(cli::Args& args) {
         std::string v = e.validation ? ", validation text->image MAP " + fixed(*e.validation) + (e.improved ? " (best)" : "") : "";
         say("epoch " + std::to_string(e.epoch + 1) + ": loss " + fixed(e.trainLoss) + v + ", " + fixed(e.seconds, 1) + " s");
     };
-    auto result = train::train(model, source, o, cb);
+    const app::FineTuneResult tuned = app::fineTune(job, cb);
+    const train::TrainResult& result = tuned.training;
 
     nlohmann::json metrics = nlohmann::json::object();
-    if (cb.validate) {
-        auto rep = train::evaluateDecoded(*model, *tokenizer, config, valKept, valImages);
-        metrics["validation"] = rep.toFlatJson();
-        say("validation:\n" + rep.toText());
+    if (tuned.after) {
+        metrics["validation"] = tuned.after->toFlatJson();
+        say("validation:\n" + tuned.after->toText());
     }
     io::BundleProvenance prov;
     prov.source = base ? "train (fine-tuned " + *base + ")" : "train (from scratch)";

@@ -55,8 +55,4 @@ struct Command {
 
 const std::vector<Command*>& commands();
 
-// Default library folder and model folder in the user's data location
-// ($XDG_DATA_HOME/lowclip or ~/.local/share/lowclip), the same ones the GUI uses.
-std::string defaultDataDir();
-
 }  // namespace lowclip::cli

@@ -1,6 +1,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <stdexcept>
 
 #include "app/cli/command.h"
@@ -113,15 +114,35 @@ void Args::finish() const {
         if (!used) throw UsageError("unknown option --" + name);
 }
 
-std::string defaultDataDir() {
-    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/lowclip";
-    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/lowclip";
-    return ".lowclip";
-}
-
 }  // namespace lowclip::cli
 
 namespace {
+
+// What to do next, for the codes where the CLI has advice of its own (core's messages name no flags).
+std::string hintFor(const lowclip::Error& e) {
+    using lowclip::ErrorCode;
+    switch (e.code()) {
+    case ErrorCode::NoLibrary:
+        return "create it with: lowclip-cli index --add-root PHOTO_FOLDER";
+    case ErrorCode::LibraryInUse:
+        return "another program (the desktop app?) is changing the library; search, status and errors still work";
+    case ErrorCode::NoModel:
+        return "train the demo model with: lowclip-cli demo, or add one with: lowclip-cli import ... --name NAME";
+    case ErrorCode::ModelNotFound:
+        return "see the models with: lowclip-cli model list";
+    case ErrorCode::ModelInUse:
+        return "choose another model first: lowclip-cli model use NAME";
+    case ErrorCode::RootNotFound:
+        return "see the library's folders with: lowclip-cli status";
+    case ErrorCode::PhotoNotFound:
+        return "name a photo by its id (lowclip-cli search --json shows them) or by its path";
+    case ErrorCode::TooFewPairs:
+        return "add captions with: lowclip-cli caption add PHOTO TEXT";
+    default:
+        return {};
+    }
+}
+
 void printHelp() {
     std::cout << "lowclip-cli " << LOWCLIP_VERSION
               << " - search and teach photo libraries in Azerbaijani\n\nUsage: lowclip-cli COMMAND [OPTIONS]\n\nCommands:\n";
@@ -159,8 +180,23 @@ int main(int argc, char** argv) {
             std::cerr << "lowclip-cli " << c->name << ": " << e.what() << "\nUsage: lowclip-cli " << c->name << " "
                       << c->usage << "\n";
             return 2;
-        } catch (const std::exception& e) {
+        } catch (const lowclip::Cancelled&) {
+            std::cerr << "lowclip-cli " << c->name << ": cancelled\n";
+            return 130;
+        } catch (const lowclip::Error& e) {
             std::cerr << "lowclip-cli " << c->name << ": error: " << e.what() << "\n";
+            if (const std::string hint = hintFor(e); !hint.empty()) std::cerr << "  " << hint << "\n";
+            return 1;
+        } catch (const std::bad_alloc&) {
+            std::cerr << "lowclip-cli " << c->name << ": error: there is not enough memory for this\n";
+            return 1;
+        } catch (const std::exception& e) {
+            // Not one of ours (a library's own exception): its first line only, never a stack dump.
+            std::string first = e.what();
+            first = first.substr(0, first.find('\n'));
+            if (first.size() > 200) first.resize(200);
+            std::cerr << "lowclip-cli " << c->name << ": error: an unexpected failure stopped the command (" << first
+                      << ")\n";
             return 1;
         }
     }

@@ -431,7 +431,8 @@ std::unique_ptr<Library> Library::open(const std::string& folderIn, OpenMode mod
     impl->readOnly = mode == OpenMode::ReadOnly;
     if (impl->readOnly) {
         if (!pathExists(impl->catalogPath()))
-            throw Error("no library at " + impl->folder + " (catalog.sqlite is missing)");
+            throw Error(ErrorCode::NoLibrary, "no library at " + impl->folder + " (catalog.sqlite is missing)",
+                        {{"folder", impl->folder}});
         impl->db = std::make_unique<Db>(impl->catalogPath(), true);
         impl->db->exec("PRAGMA foreign_keys = ON");
         checkCatalogReadable(*impl->db);

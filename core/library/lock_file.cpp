@@ -23,8 +23,8 @@ LockFile::LockFile(const std::string& path, const std::string& what) {
         if (err == EWOULDBLOCK) {
             std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("?");
             while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-            throw Error(what + " is in use by process " + pid +
-                        "; close that program first, or open the library read-only");
+            throw Error(ErrorCode::LibraryInUse, what + " is in use by process " + pid + "; close that program first",
+                        {{"pid", pid}, {"path", path}});
         }
         throw Error("cannot lock " + path + ": " + std::strerror(err));
     }

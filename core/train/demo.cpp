@@ -175,7 +175,11 @@ DemoResult runDemo(const DemoOptions& o, const DemoCallbacks& cb, const CancelFl
     auto log = [&](const std::string& s) {
         if (cb.log) cb.log(s);
     };
+    auto stage = [&](DemoStage st) {
+        if (cb.onStage) cb.onStage(st);
+    };
     if (o.threads > 0) nn::configureThreads(o.threads);
+    stage(DemoStage::Preparing);
     WorldConfig wc;
     wc.imageSize = o.imageSize;
     wc.heldOutCombos = o.heldOutCombos;
@@ -223,10 +227,13 @@ DemoResult runDemo(const DemoOptions& o, const DemoCallbacks& cb, const CancelFl
     tc.onStep = cb.onStep;
     tc.log = cb.log;
     auto t0 = Clock::now();
+    stage(DemoStage::Training);
     r.training = train(r.model, source, to, tc, cancel);
     r.trainSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
     auto t1 = Clock::now();
+    stage(DemoStage::Evaluating);
+    throwIfCancelled(cancel);
     r.evalSets.push_back(makeWorldEvalSet(world, SceneKind::Single, o.evalImages, o.seed * 1000 + 11, "single"));
     r.evalSets.push_back(makeWorldEvalSet(world, SceneKind::Pair, o.evalImages, o.seed * 1000 + 12, "multi"));
     if (o.evalSeen) {

@@ -1,8 +1,15 @@
 # The desktop application's GUI tests (QtTest, offscreen) and a check that the Azerbaijani and
-# English translations are complete.
+# English translations are complete. test_ui drives the real engine with a tiny demo model.
 lowclip_add_test(NAME test_ui SOURCES ui/test_ui.cpp LIBS lowclip_ui Qt6::Test QT TIMEOUT 900)
 if(TARGET test_ui)
   set_target_properties(test_ui PROPERTIES AUTOMOC ON)
+  lowclip_forbid_torch(test_ui)
+endif()
+# GUI tests that need no trained model run against a small fake engine (tests/ui/fake_engine.h).
+lowclip_add_test(NAME test_ui_fake SOURCES ui/test_ui_fake.cpp ui/fake_engine.h LIBS lowclip_ui Qt6::Test QT TIMEOUT 300)
+if(TARGET test_ui_fake)
+  set_target_properties(test_ui_fake PROPERTIES AUTOMOC ON)
+  lowclip_forbid_torch(test_ui_fake)
 endif()
 
 if(LOWCLIP_BUILD_GUI AND NOT LOWCLIP_TORCH_ONLY)

@@ -1,11 +1,16 @@
 #pragma once
 // The UI's only door into the engine: plain C++ types, no Qt and no Torch in this header.
 //
-// Qt code includes this header and nothing else from core's model side; the implementation
-// (engine.cpp) includes core/library, core/train and core/io headers, which may pull in Torch,
-// and therefore never includes a Qt header. Every call may take long: the UI calls them on
-// worker threads (see ui/backend.h). An Engine is safe to call from several threads at once;
-// long writers (indexing, training) do not block searches longer than one batch.
+// The implementation (engine.cpp, target lowclip_engine) is a thin adapter over the application
+// service core/app/workspace.h, which the CLI adapts too: it converts types and nothing more. It
+// links core privately, so Qt code cannot reach a Torch header (the build fails if it tries).
+// Every call may take long: the UI calls them on worker threads (see ui/backend.h). An Engine is
+// safe to call from several threads at once; long writers (indexing, training) do not block
+// searches longer than one batch.
+//
+// Errors are lowclip::Error (core/error.h) with a code the UI turns into its own sentence
+// (ui/error_text.h). Cancellation is one rule: a long call whose flag is set throws
+// lowclip::Cancelled, keeping what it finished (indexing) or nothing (teaching, the demo).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -72,7 +77,22 @@ struct FailedFile {
 
 struct IndexSummary {
     std::size_t added = 0, changed = 0, removed = 0, moved = 0, embedded = 0, failed = 0;
-    bool cancelled = false;
+    bool hasModel = false;  // false: photos were catalogued, nothing was embedded (no model yet)
+};
+
+struct CaptionImportReport {
+    std::size_t imported = 0;
+    std::size_t duplicates = 0;            // the same caption was there already
+    std::vector<std::string> unmatched;    // "line N: path" of lines whose photo is not in the library
+};
+
+// What teaching would use now, counted exactly as train() uses it.
+struct TeachingPlan {
+    std::size_t trainPairs = 0, heldOutPairs = 0;
+    std::size_t trainPhotos = 0, heldOutPhotos = 0;
+    bool enough = false;      // enough to teach at all
+    bool measurable = false;  // the held-out set is large enough for the before/after figures
+    std::size_t minHeldOutCaptions = 0;  // the size below which figures are not measurements
 };
 
 struct ModelInfo {
@@ -122,8 +142,10 @@ struct TrainPreset {
 };
 
 struct TrainEvent {
-    enum class Kind { Step, Validation, Message };
+    enum class Kind { Step, Validation, Stage };
+    enum class Stage { Loading, MeasuringBefore, Training, MeasuringAfter, Saving };
     Kind kind = Kind::Step;
+    Stage stage = Stage::Loading;
     int epoch = 0;
     int epochs = 0;
     std::size_t step = 0;       // global step
@@ -134,7 +156,6 @@ struct TrainEvent {
     int recallK = 5;
     double elapsedSeconds = 0.0;
     double etaSeconds = -1.0;
-    std::string message;
 };
 
 struct TrainOutcome {
@@ -144,7 +165,8 @@ struct TrainOutcome {
     std::map<std::string, double> after;   // metrics of the new model on the same captions
     std::size_t trainPairs = 0;
     std::size_t heldOutPairs = 0;
-    bool cancelled = false;
+    std::size_t heldOutPhotos = 0;
+    bool measurable = false;               // enough held-out captions for the figures to mean something
 };
 
 // Size of the demo run. Zeros: the demo's defaults (a few minutes on a laptop CPU); tests ask for
@@ -157,12 +179,20 @@ struct DemoRequest {
     std::uint64_t seed = 1;
 };
 
+// Where the demo is: its stage, and within training or indexing how far it got.
+struct DemoProgress {
+    enum class Stage { Preparing, Training, Evaluating, Saving, WritingPhotos, Indexing, Querying };
+    Stage stage = Stage::Preparing;
+    std::size_t done = 0, total = 0;  // training steps, or photos being indexed
+    double elapsedSeconds = 0.0;      // since the demo started
+    double etaSeconds = -1.0;         // of the current stage; negative when unknown
+};
+using DemoProgressFn = std::function<void(const DemoProgress&)>;
+
 struct EngineOptions {
     std::string device = "auto";  // "auto", "cpu", "cuda"
     int threads = 0;              // 0: all cores
-    int hnswM = 16;
-    int hnswEfConstruction = 200;
-    int hnswEfSearch = 64;
+    int hnswEfSearch = 64;        // search breadth (at least the number of results)
     int thumbnailSize = 256;
 };
 
@@ -177,7 +207,8 @@ public:
     virtual std::vector<std::string> roots() = 0;
     virtual void addRoot(const std::string& folder) = 0;
     virtual void removeRoot(const std::string& folder) = 0;  // forgets the photos; files stay
-    // Scans every root and embeds what is new or changed with the active model.
+    // Scans every root and embeds what is new or changed with the active model. Cancelled: the
+    // finished batches are kept.
     virtual IndexSummary index(const ProgressFn& progress, const CancelFlag* cancel) = 0;
     virtual std::vector<FailedFile> failures() = 0;
 
@@ -195,11 +226,11 @@ public:
     virtual void addCaption(const std::vector<std::int64_t>& photoIds, const std::string& text) = 0;
     virtual void editCaption(std::int64_t captionId, const std::string& text) = 0;
     virtual void deleteCaption(std::int64_t captionId) = 0;
-    virtual std::size_t importCaptions(const std::string& tsvPath) = 0;
+    virtual CaptionImportReport importCaptions(const std::string& tsvPath) = 0;
     virtual std::size_t exportCaptions(const std::string& tsvPath) = 0;
     virtual void feedback(const std::string& query, std::int64_t photoId, bool relevant) = 0;
-    // Training pairs available from captions and positive feedback.
-    virtual std::size_t trainingPairs(bool useCaptions, bool useFeedback) = 0;
+    // Training pairs from captions and positive feedback, split as train() will split them.
+    virtual TeachingPlan teachingPlan(bool useCaptions, bool useFeedback) = 0;
 
     // Models.
     virtual std::vector<ModelInfo> models() = 0;
@@ -208,12 +239,13 @@ public:
     virtual void exportModel(const std::string& name, const std::string& destinationFolder) = 0;
     virtual void deleteModel(const std::string& name) = 0;
 
-    // Fine-tuning.
+    // Fine-tuning. Cancelled: nothing is kept.
     virtual std::vector<TrainPreset> trainPresets() = 0;
     virtual TrainOutcome train(const TrainRequest& request, const TrainEventFn& events, const CancelFlag* cancel) = 0;
 
-    // The demo: trains a small model on generated scenes and builds a demo library from them.
-    virtual void runDemo(const DemoRequest& request, const ProgressFn& progress, const CancelFlag* cancel) = 0;
+    // The demo: trains a small model on generated scenes, builds a demo library from them and
+    // makes it the active model. Cancelled while training: the previous demo model stays as it was.
+    virtual void runDemo(const DemoRequest& request, const DemoProgressFn& progress, const CancelFlag* cancel) = 0;
 
     // Devices this build can run on ("cpu", and "cuda" when a GPU is usable).
     virtual std::vector<std::string> devices() = 0;

@@ -1,0 +1,192 @@
+// lowclip-cli's workspace commands (index, status, errors, caption, search, similar, model, import)
+// run as a user runs them, on a temporary data folder: every documented option is accepted, JSON
+// stays valid with file names and captions that are not UTF-8, bad arguments are usage errors, the
+// model chosen with `model use` is the one the other commands use, and errors come with a hint.
+#include <sys/wait.h>
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/io/bundle.h"
+#include "core/train/demo.h"
+#include "tests/library/library_test_support.h"
+#include "tests/support/testing.h"
+
+namespace fs = std::filesystem;
+using namespace lowclip;
+using lowclip::library::testsupport::writeImage;
+
+namespace {
+
+const std::string& tempDir() {
+    static const std::string dir = testing::makeTempDir("lowclip-cli-ws-");
+    return dir;
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+struct Run {
+    int status;
+    std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+Run cli(const std::vector<std::string>& args) {
+    const std::string out = tempDir() + "/stdout", err = tempDir() + "/stderr";
+    std::string cmd = quote(LOWCLIP_CLI_PATH);
+    for (const auto& a : args) cmd += " " + quote(a);
+    cmd += " < /dev/null > " + quote(out) + " 2> " + quote(err);
+    const int raw = std::system(cmd.c_str());
+    return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, readFile(out), readFile(err)};
+}
+
+nlohmann::json json(const Run& r) {
+    try {
+        return nlohmann::json::parse(r.out);
+    } catch (const std::exception& e) {
+        throw testing::Failure{std::string("not JSON: ") + e.what() + "\n" + r.out + r.err};
+    }
+}
+
+void writeTinyBundle(const std::string& dir, std::uint64_t seed) {
+    std::vector<std::string> vocab{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "mavi", "qırmızı", "dairə"};
+    for (char c = 'a'; c <= 'z'; ++c) vocab.push_back(std::string(1, c));
+    nn::ClipConfig config = train::demoClipConfig(train::tinyDemoOptions(), vocab.size());
+    torch::manual_seed(seed);
+    nn::DualEncoder model(config);
+    io::saveBundle(dir, *model, config, vocab);
+}
+
+struct Folders {
+    std::string data, library, photos;
+    explicit Folders(const std::string& name)
+        : data(tempDir() + "/" + name + "/data"), library(tempDir() + "/" + name + "/elsewhere/lib"),
+          photos(tempDir() + "/" + name + "/photos") {
+        fs::create_directories(photos);
+        writeImage(photos + "/red.png", 220, 20, 20);
+        writeImage(photos + "/blue.png", 20, 20, 220);
+        writeImage(photos + "/bad\xff" "name.png", 20, 220, 20);  // not UTF-8
+    }
+    std::vector<std::string> with(std::vector<std::string> args) const {
+        args.insert(args.end(), {"--data", data, "--library", library});
+        return args;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("every library command takes --data and --library, and JSON survives names that are not UTF-8") {
+    Folders f("options");
+    Run r = cli(f.with({"index", "--add-root", f.photos, "--json"}));
+    REQUIRE(r.status == 0);
+    auto j = json(r);
+    CHECK(j["scan"]["added"] == 3);
+    CHECK(!j.contains("index"));  // no model yet: catalogued, nothing embedded
+    CHECK(fs::exists(f.library + "/catalog.sqlite"));
+    CHECK(!fs::exists(f.data + "/library"));  // --library was used, not the data folder's
+
+    r = cli(f.with({"status", "--json"}));
+    REQUIRE(r.status == 0);
+    j = json(r);
+    CHECK(j["photos"] == 3);
+    CHECK(j["active_model"].is_null());
+    REQUIRE(j["roots"].size() == 1);
+
+    r = cli(f.with({"errors", "--json"}));
+    REQUIRE(r.status == 0);
+    CHECK(json(r).is_array());
+
+    r = cli(f.with({"caption", "add", f.photos + "/red.png", "qırmızı", "dairə"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"caption", "add", f.photos + "/bad\xff" "name.png", "yaşıl\xfe"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"caption", "list", "--json"}));
+    REQUIRE(r.status == 0);
+    j = json(r);
+    REQUIRE(j.size() == 2);
+    CHECK(r.out.find("\xff") == std::string::npos);
+    CHECK(r.out.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD in the raw output
+
+    // Non-numeric ids are usage errors, never "stoll".
+    r = cli(f.with({"caption", "delete", "abc"}));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("must be a number") != std::string::npos);
+    CHECK(r.err.find("stoll") == std::string::npos);
+    r = cli(f.with({"caption", "delete", "99999999999999999999"}));
+    CHECK(r.status == 2);
+
+    // Search without any model: a typed error with advice.
+    r = cli(f.with({"search", "mavi"}));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("lowclip-cli demo") != std::string::npos);
+    r = cli(f.with({"similar", "--root", "nowhere", "1"}));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("lowclip-cli status") != std::string::npos);
+}
+
+TEST_CASE("models: import into the data folder, `model use`, and the other commands follow the choice") {
+    Folders f("models");
+    const std::string a = tempDir() + "/bundle-a", b = tempDir() + "/bundle-b";
+    writeTinyBundle(a, 1);
+    writeTinyBundle(b, 2);
+    Run r = cli(f.with({"import", "bundle", a, "--name", "alfa modeli"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"import", "bundle", b, "--name", "beta"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"import", "bundle", b, "--name", "beta"}));
+    CHECK(r.status == 1);  // the name is taken
+    r = cli(f.with({"model", "list", "--json"}));
+    REQUIRE(r.status == 0);
+    CHECK(json(r).size() == 2);
+
+    r = cli(f.with({"model", "use", "beta"}));
+    REQUIRE(r.status == 0);
+    CHECK(readFile(f.data + "/models/active") == "beta\n");
+    r = cli(f.with({"index", "--add-root", f.photos, "--json"}));
+    REQUIRE(r.status == 0);
+    auto j = json(r);
+    CHECK(j["index"]["model"]["name"] == "beta");
+    CHECK(j["index"]["embedded"] == 3);
+    r = cli(f.with({"search", "--json", "--k", "2", "mavi"}));
+    REQUIRE(r.status == 0);
+    j = json(r);
+    CHECK(j["model"]["name"] == "beta");
+    CHECK(j["results"].size() == 2);
+    r = cli(f.with({"status", "--json"}));
+    CHECK(json(r)["active_model"]["name"] == "beta");
+
+    r = cli(f.with({"model", "use", "alfa modeli"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"status", "--json"}));
+    j = json(r);
+    CHECK(j["active_model"]["name"] == "alfa modeli");
+    CHECK(j["search_model"]["name"] == "beta");  // until alfa has embedded the photos
+    r = cli(f.with({"model", "delete", "beta"}));
+    CHECK(r.status == 1);  // still answering searches
+    CHECK(r.err.find("model use") != std::string::npos);
+    r = cli(f.with({"index", "--no-scan"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"search", "--json", "mavi"}));
+    CHECK(json(r)["model"]["name"] == "alfa modeli");
+    r = cli(f.with({"model", "delete", "beta"}));
+    CHECK(r.status == 0);
+    r = cli(f.with({"model", "use", "nope"}));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("model list") != std::string::npos);
+}
+
+LOWCLIP_TEST_MAIN()

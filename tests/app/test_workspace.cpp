@@ -1,0 +1,377 @@
+// The application service (core/app): one active model for every front end, root and photo
+// lookup, the teaching plan counted as teaching uses it, the fixed held-out split, the model that
+// answers searches while another is being indexed, typed errors, the demo and teaching end to end
+// on tiny models.
+#include <torch/torch.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+
+#include "core/app/model_registry.h"
+#include "core/app/workspace.h"
+#include "core/io/bundle.h"
+#include "core/train/demo.h"
+#include "tests/library/library_test_support.h"
+#include "tests/support/testing.h"
+
+namespace fs = std::filesystem;
+using namespace lowclip;
+using lowclip::library::testsupport::writeImage;
+
+namespace {
+
+std::vector<std::string> tinyVocab() {
+    std::vector<std::string> v{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    for (const char* w : {"qırmızı", "mavi", "yaşıl", "dairə", "kvadrat", "ulduz", "sarı", "qara", "böyük", "kiçik"})
+        v.push_back(w);
+    for (char c = 'a'; c <= 'z'; ++c) v.push_back(std::string(1, c));
+    return v;
+}
+
+// A tiny randomly initialised bundle (different seeds give different weights and model ids).
+void writeTinyBundle(const std::string& dir, std::uint64_t seed) {
+    const auto vocab = tinyVocab();
+    nn::ClipConfig config = train::demoClipConfig(train::tinyDemoOptions(), vocab.size());
+    torch::manual_seed(seed);
+    nn::DualEncoder model(config);
+    io::BundleProvenance prov;
+    prov.source = "test";
+    io::saveBundle(dir, *model, config, vocab, prov);
+}
+
+struct Fixture {
+    std::string root = testing::makeTempDir("lowclip-ws-");
+    std::string data = root + "/data";
+    std::string photos = root + "/photos";
+
+    explicit Fixture(int photoCount = 6) {
+        fs::create_directories(photos);
+        for (int i = 0; i < photoCount; ++i)
+            writeImage(photos + "/p" + std::to_string(i) + ".png", 40 * i % 256, 255 - 30 * i % 256, 90);
+    }
+    std::unique_ptr<app::Workspace> open(library::OpenMode mode = library::OpenMode::ReadWrite) {
+        app::WorkspaceOptions o;
+        o.dataDir = data;
+        o.mode = mode;
+        o.runtime.device = "cpu";
+        return app::Workspace::open(o);
+    }
+    std::string modelDir(const std::string& name) const { return data + "/models/" + name; }
+};
+
+template <class F>
+ErrorCode codeOf(F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    return ErrorCode::Failed;  // nothing thrown: never what a test below expects
+}
+
+}  // namespace
+
+TEST_CASE("model names: any script and spaces, never a path") {
+    CHECK(app::ModelRegistry::validName("mənim modelim"));
+    CHECK(app::ModelRegistry::validName("şəkil-2024_v2"));
+    CHECK(app::ModelRegistry::validName("Çiçək"));
+    const std::vector<std::string> bad{"", ".", "..", ".hidden", "a/b", "a\\b", " lead", "trail ", "tab\tname", "active",
+                                       std::string("\xff\xfe"), std::string(101, 'x')};
+    for (const std::string& name : bad)
+        CHECK_MSG(!app::ModelRegistry::validName(name), name);
+    CHECK(codeOf([] { app::ModelRegistry::requireValidName("../x"); }) == ErrorCode::InvalidModelName);
+}
+
+TEST_CASE("one active model: chosen in one workspace, seen by another opened on the same folder") {
+    Fixture f;
+    {
+        auto w = f.open();
+        CHECK(w->activeModel().empty());
+        CHECK(codeOf([&] { w->search("qırmızı dairə", {}); }) == ErrorCode::NoModel);
+        writeTinyBundle(f.modelDir("alpha"), 1);
+        writeTinyBundle(f.modelDir("mənim modelim"), 2);
+        // Two models and no choice: none of them is picked behind the user's back.
+        CHECK(w->activeModel().empty());
+        w->activateModel("mənim modelim");
+        CHECK(w->activeModel().name == "mənim modelim");
+        CHECK(codeOf([&] { w->activateModel("nope"); }) == ErrorCode::ModelNotFound);
+    }
+    {
+        // A second front end (read-only, as the CLI's search) sees the same choice.
+        auto reader = f.open(library::OpenMode::ReadOnly);
+        CHECK(reader->activeModel().name == "mənim modelim");
+        const auto models = reader->models();
+        REQUIRE(models.size() == 2);
+        CHECK(!models[0].active);
+        CHECK(models[1].active);
+        // Switching from the read-only side is seen by the next writer.
+        reader->activateModel("alpha");
+    }
+    auto w = f.open();
+    CHECK(w->activeModel().name == "alpha");
+    CHECK(codeOf([&] { w->deleteModel("alpha"); }) == ErrorCode::ModelInUse);
+    w->deleteModel("mənim modelim");
+    CHECK(!fs::exists(f.modelDir("mənim modelim")));
+    CHECK(w->models().size() == 1);
+}
+
+TEST_CASE("searches use the last complete model until the chosen one has embedded every photo") {
+    Fixture f(5);
+    auto w = f.open();
+    writeTinyBundle(f.modelDir("first"), 1);
+    writeTinyBundle(f.modelDir("second"), 2);
+    w->addRoot(f.photos);
+    w->activateModel("first");
+    app::IndexRequest all;
+    auto out = w->index(all);
+    REQUIRE(out.index.has_value());
+    CHECK(out.index->embedded == 5);
+    CHECK(out.model.name == "first");
+    CHECK(w->searchModel().name == "first");
+
+    // The choice moves to "second"; it has embedded nothing yet, so searches stay with "first".
+    w->activateModel("second");
+    CHECK(w->activeModel().name == "second");
+    CHECK(w->searchModel().name == "first");
+    const auto during = w->search("qırmızı dairə", {});
+    CHECK(during.model.name == "first");
+    CHECK(during.hits.size() == 5);
+    // "first" answers searches, so it cannot be deleted either.
+    CHECK(codeOf([&] { w->deleteModel("first"); }) == ErrorCode::ModelInUse);
+
+    // An interrupted run keeps what it finished and the old model keeps answering.
+    app::IndexRequest some;
+    some.scan = false;
+    some.indexOptions.batchSize = 1;
+    std::atomic<bool> cancel{false};
+    int batches = 0;
+    bool cancelled = false;
+    try {
+        w->index(some, [&](const Progress& p) {
+            if (p.stage != "scan" && p.done > 0 && ++batches >= 1) cancel = true;
+        }, &cancel);
+    } catch (const Cancelled&) {
+        cancelled = true;
+    }
+    CHECK(cancelled);
+    CHECK(w->searchModel().name == "first");
+
+    out = w->index(all);
+    REQUIRE(out.index.has_value());
+    CHECK(out.index->complete);
+    CHECK(w->searchModel().name == "second");
+    CHECK(w->search("mavi kvadrat", {}).model.name == "second");
+    w->deleteModel("first");  // no longer in use
+    CHECK(w->models().size() == 1);
+}
+
+TEST_CASE("library folders and photos by id, stored path or resolved path; typed errors otherwise") {
+    Fixture f(2);
+    auto w = f.open();
+    const std::string link = f.root + "/link-to-photos";
+    fs::create_directory_symlink(f.photos, link);
+    const auto id = w->addRoot(link);  // stored resolved
+    CHECK(w->findRoot(std::to_string(id)).id == id);
+    CHECK(w->findRoot(f.photos).id == id);
+    CHECK(w->findRoot(link).id == id);
+    CHECK(w->findRoot(f.photos + "/").id == id);
+    CHECK(codeOf([&] { w->findRoot("99"); }) == ErrorCode::RootNotFound);
+    CHECK(codeOf([&] { w->findRoot(f.root); }) == ErrorCode::RootNotFound);
+    CHECK(codeOf([&] { w->addRoot(f.photos + "/p0.png"); }) == ErrorCode::NotAFolder);
+
+    app::IndexRequest scanOnly;
+    scanOnly.embed = false;
+    w->index(scanOnly);
+    const auto p = w->findPhoto(f.photos + "/p1.png");
+    CHECK(w->findPhoto(std::to_string(p.id)).id == p.id);
+    CHECK(w->findPhoto(link + "/p1.png").id == p.id);
+    CHECK(codeOf([&] { w->findPhoto("123456"); }) == ErrorCode::PhotoNotFound);
+    CHECK(codeOf([&] { w->findPhoto(f.root + "/nothing.png"); }) == ErrorCode::PhotoNotFound);
+    CHECK(codeOf([&] { w->addCaption({p.id}, "  \t"); }) == ErrorCode::EmptyCaption);
+    CHECK(codeOf([&] { w->addCaption({p.id + 1000}, "mavi"); }) == ErrorCode::PhotoNotFound);
+    w->removeRoot(f.photos);
+    CHECK(w->roots().empty());
+}
+
+TEST_CASE("a read-only workspace without a library lists models and says NoLibrary for the rest") {
+    Fixture f;
+    fs::create_directories(f.data + "/models");
+    writeTinyBundle(f.modelDir("solo"), 3);
+    auto r = f.open(library::OpenMode::ReadOnly);
+    CHECK(!r->hasLibrary());
+    CHECK(r->models().size() == 1);
+    CHECK(r->activeModel().name == "solo");  // the only model there is
+    CHECK(codeOf([&] { r->library(); }) == ErrorCode::NoLibrary);
+    CHECK(codeOf([&] { r->search("mavi", {}); }) == ErrorCode::NoLibrary);
+    CHECK(!fs::exists(f.data + "/library"));  // nothing was written
+}
+
+TEST_CASE("the teaching plan: duplicates counted once, a fixed held-out split, exactly what teach() trains on") {
+    Fixture f(30);
+    auto w = f.open();
+    writeTinyBundle(f.modelDir("base"), 4);
+    w->activateModel("base");
+    w->addRoot(f.photos);
+    app::IndexRequest scanOnly;
+    scanOnly.embed = false;
+    w->index(scanOnly);
+    std::vector<library::PhotoId> ids;
+    for (int i = 0; i < 30; ++i) ids.push_back(w->findPhoto(f.photos + "/p" + std::to_string(i) + ".png").id);
+    const std::vector<std::string> words{"qırmızı dairə", "mavi kvadrat", "yaşıl ulduz"};
+    for (int i = 0; i < 20; ++i) w->addCaption({ids[std::size_t(i)]}, words[std::size_t(i) % 3]);
+    // The same caption again, the same text with spaces around it, and feedback repeating a caption.
+    w->addCaption({ids[0]}, words[0]);
+    w->addCaption({ids[1]}, "  " + words[1] + " ");
+    w->library().addFeedback(words[2], ids[2], true);
+    w->library().addFeedback("sarı ulduz", ids[3], true);
+    w->library().addFeedback("qara", ids[4], false);  // not relevant: never a pair
+
+    const app::TeachingPlan plan = w->teachingPlan(true, true);
+    CHECK(plan.pairs.size() == 21);  // 20 captions + one new feedback text
+    CHECK(plan.trainPairs + plan.heldOutPairs == plan.pairs.size());
+    std::set<std::pair<library::PhotoId, std::string>> unique;
+    for (const auto& p : plan.pairs) unique.insert({p.photo, p.text});
+    CHECK(unique.size() == plan.pairs.size());
+    CHECK(plan.heldOutPhotos > 0);
+    CHECK(plan.enough);
+    CHECK(!plan.measurable);  // a handful of held-out captions is not a measurement
+    CHECK(w->teachingPlan(true, false).pairs.size() == 20);
+    CHECK(w->teachingPlan(false, true).pairs.size() == 2);
+
+    // Captions on other photos do not move a photo between the training and the held-out set.
+    std::map<library::PhotoId, bool> before;
+    for (const auto& p : plan.pairs) before[p.photo] = p.heldOut;
+    for (int i = 20; i < 30; ++i) w->addCaption({ids[std::size_t(i)]}, words[std::size_t(i) % 3]);
+    for (const auto& p : w->teachingPlan(true, true).pairs)
+        if (before.count(p.photo)) CHECK(before[p.photo] == p.heldOut);
+
+    // Teaching trains on exactly the plan's pairs and measures on its held-out ones.
+    const app::TeachingPlan now = w->teachingPlan(true, true);
+    app::TeachRequest r;
+    r.epochs = 1;
+    r.newModelName = "taught";
+    std::vector<app::TeachStage> stages;
+    std::size_t steps = 0;
+    const app::TeachOutcome o = w->teach(r, [&](const app::TeachEvent& e) {
+        if (e.kind == app::TeachEvent::Kind::Stage) stages.push_back(e.stage);
+        if (e.kind == app::TeachEvent::Kind::Step) ++steps;
+    });
+    CHECK(o.trainPairs == now.trainPairs);
+    CHECK(o.heldOutPairs == now.heldOutPairs);
+    CHECK(o.heldOutPhotos == now.heldOutPhotos);
+    CHECK(o.before.numTexts == now.heldOutPairs);
+    CHECK(o.after.numTexts == now.heldOutPairs);
+    CHECK(steps > 0);
+    REQUIRE(stages.size() == 5);
+    CHECK(stages.front() == app::TeachStage::Loading);
+    CHECK(stages.back() == app::TeachStage::Saving);
+    CHECK(o.model.name == "taught");
+    CHECK(w->registry().contains("taught"));
+    CHECK(w->activeModel().name == "base");  // a new model is offered, not switched to
+    CHECK(codeOf([&] { w->teach(r); }) == ErrorCode::ModelExists);
+
+    // Cancelled teaching keeps nothing.
+    std::atomic<bool> cancel{false};
+    r.newModelName = "never";
+    bool cancelled = false;
+    try {
+        w->teach(r, [&](const app::TeachEvent& e) {
+            if (e.kind == app::TeachEvent::Kind::Step) cancel = true;
+        }, &cancel);
+    } catch (const Cancelled&) {
+        cancelled = true;
+    }
+    CHECK(cancelled);
+    CHECK(!fs::exists(f.modelDir("never")));
+    CHECK(codeOf([&] { app::teachPreset("slow"); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("too few captions to teach is a typed error with the counts") {
+    Fixture f(3);
+    auto w = f.open();
+    writeTinyBundle(f.modelDir("base"), 5);
+    w->addRoot(f.photos);
+    app::IndexRequest scanOnly;
+    scanOnly.embed = false;
+    w->index(scanOnly);
+    w->addCaption({w->findPhoto(f.photos + "/p0.png").id}, "mavi");
+    try {
+        w->teach({});
+        CHECK(false);
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::TooFewPairs);
+        CHECK(e.detail("needed") == std::to_string(app::kMinTeachingPhotos));
+        CHECK(!e.detail("count").empty());
+    }
+}
+
+TEST_CASE("importing into the registry: taken names and bad sources leave nothing behind") {
+    Fixture f;
+    auto w = f.open();
+    const std::string outside = f.root + "/outside";
+    writeTinyBundle(outside, 6);
+    app::ModelImport src;
+    src.kind = app::ModelImport::Kind::Bundle;
+    src.bundle = outside;
+    const auto e = w->importModel("mine", src);
+    CHECK(e.name == "mine");
+    CHECK(e.readable);
+    CHECK(e.dim == train::tinyDemoOptions().projectionDim);
+    CHECK(codeOf([&] { w->importModel("mine", src); }) == ErrorCode::ModelExists);
+    CHECK(codeOf([&] { w->importModel("a/b", src); }) == ErrorCode::InvalidModelName);
+    src.bundle = f.photos;  // not a bundle
+    CHECK(codeOf([&] { w->importModel("broken", src); }) != ErrorCode::Failed);
+    CHECK(!fs::exists(f.modelDir("broken")));
+    std::atomic<bool> cancel{true};
+    src.bundle = outside;
+    CHECK(codeOf([&] { w->importModel("cancelled", src, {}, &cancel); }) == ErrorCode::Cancelled);
+    CHECK(!fs::exists(f.modelDir("cancelled")));
+    // Export copies the whole bundle and refuses to overwrite.
+    const std::string dest = f.root + "/export";
+    fs::create_directories(dest);
+    w->exportModel("mine", dest);
+    CHECK(fs::exists(dest + "/mine/model.safetensors"));
+    CHECK(codeOf([&] { w->exportModel("mine", dest); }) == ErrorCode::AlreadyExists);
+}
+
+TEST_CASE("the demo through the workspace: saved, photos written and indexed, active, queries answered") {
+    Fixture f(0);
+    auto w = f.open();
+    app::DemoRequest d;
+    d.options = train::tinyDemoOptions();
+    d.options.steps = 6;
+    d.options.batchSize = 16;
+    d.options.warmupSteps = 1;
+    d.options.evalImages = 8;
+    d.options.threads = 2;
+    d.queries = {"qırmızı dairə", "mavi kvadrat"};
+    std::vector<app::DemoStage> stages;
+    d.resultsPerQuery = 3;
+    app::DemoEvents ev;
+    ev.onStage = [&](app::DemoStage s) { stages.push_back(s); };
+    const app::DemoOutcome out = w->runDemo(d, ev);
+    const std::vector<app::DemoStage> expected{app::DemoStage::Preparing, app::DemoStage::Training,
+                                               app::DemoStage::Evaluating, app::DemoStage::Saving,
+                                               app::DemoStage::WritingPhotos, app::DemoStage::Indexing,
+                                               app::DemoStage::Querying};
+    CHECK(stages == expected);
+    CHECK(out.library);
+    CHECK(out.photos == 16);  // two splits of 8
+    CHECK(out.embedded == 16);
+    CHECK(w->activeModel().name == "demo");
+    CHECK(w->searchModel().name == "demo");
+    REQUIRE(out.queries.size() == 2);
+    CHECK(out.queries[0].hits.size() == 3);
+    CHECK(out.eval.count("single") == 1);
+    CHECK(!out.heldOut.empty());
+
+    // A second run with another seed redraws the photos in place; nothing is duplicated.
+    d.options.seed = 2;
+    const app::DemoOutcome again = w->runDemo(d, {});
+    CHECK(again.photos == 16);
+    CHECK(w->library().status().photos == 16);
+    CHECK(w->roots().size() == 1);
+}
+
+LOWCLIP_TEST_MAIN()

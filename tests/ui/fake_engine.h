@@ -1,0 +1,260 @@
+#pragma once
+// A small in-memory Engine for GUI tests that need no trained model: photos with words attached,
+// captions, models, and hooks to make any call fail with a chosen core error or wait for its
+// cancellation flag. Plain C++ (like the real engine's header), safe to call from worker threads.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "ui/engine/engine.h"
+
+namespace lowclip::ui::testing {
+
+class FakeEngine final : public Engine {
+public:
+    struct FakePhoto {
+        Photo photo;
+        std::set<std::string> words;  // a query matches when it shares a word
+    };
+
+    // ---- set-up (before the window uses the engine) ----
+    std::int64_t addPhoto(const std::string& path, const std::set<std::string>& words, const std::string& date = {}) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        FakePhoto p;
+        p.photo.id = ++lastId_;
+        p.photo.path = path;
+        p.photo.root = root_;
+        p.photo.width = 96;
+        p.photo.height = 72;
+        p.photo.dateTaken = date;
+        p.words = words;
+        photos_.push_back(p);
+        return p.photo.id;
+    }
+    void addModel(const std::string& name, bool active) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ModelInfo m;
+        m.name = name;
+        m.dir = "/models/" + name;
+        m.architecture = "bert (fake) + resnet (fake)";
+        m.dim = 8;
+        m.active = active;
+        models_.push_back(m);
+    }
+    void setRoot(const std::string& root) { root_ = root; }
+    // Every later call named `call` ("search", "index", "importCaptions", ...) throws this error.
+    void failWith(const std::string& call, const lowclip::Error& error) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        failures_.erase(call);
+        failures_.emplace(call, error);
+    }
+    void clearFailures() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        failures_.clear();
+    }
+    CaptionImportReport nextImport;  // what importCaptions reports
+    std::atomic<int> demoRuns{0}, stateCalls{0};
+
+    // ---- Engine ----
+    LibraryState state() override {
+        ++stateCalls;
+        maybeFail("state");
+        std::lock_guard<std::mutex> lock(mutex_);
+        LibraryState s;
+        s.photos = s.embedded = photos_.size();
+        if (!root_.empty()) s.roots.push_back(root_);
+        for (const auto& m : models_)
+            if (m.active) s.modelName = m.name;
+        s.hasModel = !s.modelName.empty();
+        if (!s.hasModel) {
+            s.embedded = 0;
+            s.pending = photos_.size();
+        }
+        return s;
+    }
+    std::vector<std::string> roots() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return root_.empty() ? std::vector<std::string>{} : std::vector<std::string>{root_};
+    }
+    void addRoot(const std::string& folder) override {
+        maybeFail("addRoot");
+        std::lock_guard<std::mutex> lock(mutex_);
+        root_ = folder;
+    }
+    void removeRoot(const std::string&) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        root_.clear();
+    }
+    IndexSummary index(const ProgressFn&, const CancelFlag* cancel) override {
+        maybeFail("index");
+        throwIfCancelled(cancel);
+        IndexSummary s;
+        s.hasModel = true;
+        return s;
+    }
+    std::vector<FailedFile> failures() override { return {}; }
+
+    SearchResult search(const std::string& query, const SearchOptions& options) override {
+        maybeFail("search");
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::set<std::string> words;
+        std::istringstream in(query);
+        for (std::string w; in >> w;) words.insert(w);
+        if (words.empty()) throw lowclip::Error(lowclip::ErrorCode::InvalidArgument, "the query is empty");
+        SearchResult r;
+        for (const auto& p : photos_) {
+            std::size_t shared = 0;
+            for (const auto& w : words) shared += p.words.count(w);
+            if (shared == 0) continue;
+            Photo hit = p.photo;
+            hit.score = float(shared) / float(words.size()) - 0.001f * float(p.photo.id);
+            r.hits.push_back(hit);
+        }
+        std::sort(r.hits.begin(), r.hits.end(), [](const Photo& a, const Photo& b) { return a.score > b.score; });
+        if (int(r.hits.size()) > options.k) r.hits.resize(std::size_t(options.k));
+        r.milliseconds = 1.0;
+        return r;
+    }
+    SearchResult similar(std::int64_t photoId, const SearchOptions& options) override {
+        maybeFail("similar");
+        std::lock_guard<std::mutex> lock(mutex_);
+        SearchResult r;
+        for (const auto& p : photos_)
+            if (p.photo.id != photoId) r.hits.push_back(p.photo);
+        if (int(r.hits.size()) > options.k) r.hits.resize(std::size_t(options.k));
+        return r;
+    }
+    Photo photo(std::int64_t photoId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& p : photos_)
+            if (p.photo.id == photoId) return p.photo;
+        throw lowclip::Error(lowclip::ErrorCode::PhotoNotFound, "no such photo", {{"id", std::to_string(photoId)}});
+    }
+    std::vector<std::uint8_t> thumbnail(std::int64_t, int) override { return {}; }
+
+    std::vector<Caption> captions() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return captions_;
+    }
+    std::vector<Caption> captionsFor(std::int64_t photoId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<Caption> out;
+        for (const auto& c : captions_)
+            if (c.photoId == photoId) out.push_back(c);
+        return out;
+    }
+    void addCaption(const std::vector<std::int64_t>& photoIds, const std::string& text) override {
+        maybeFail("addCaption");
+        if (text.find_first_not_of(" \t") == std::string::npos)
+            throw lowclip::Error(lowclip::ErrorCode::EmptyCaption, "a caption cannot be empty");
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto id : photoIds) {
+            Caption c;
+            c.id = ++lastCaption_;
+            c.photoId = id;
+            c.text = text;
+            c.source = "user";
+            for (const auto& p : photos_)
+                if (p.photo.id == id) c.path = p.photo.path;
+            captions_.push_back(c);
+        }
+    }
+    void editCaption(std::int64_t captionId, const std::string& text) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& c : captions_)
+            if (c.id == captionId) c.text = text;
+    }
+    void deleteCaption(std::int64_t captionId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        captions_.erase(std::remove_if(captions_.begin(), captions_.end(), [&](const Caption& c) { return c.id == captionId; }),
+                        captions_.end());
+    }
+    CaptionImportReport importCaptions(const std::string&) override {
+        maybeFail("importCaptions");
+        return nextImport;
+    }
+    std::size_t exportCaptions(const std::string&) override { return captions_.size(); }
+    void feedback(const std::string&, std::int64_t, bool) override {}
+    TeachingPlan teachingPlan(bool useCaptions, bool) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        TeachingPlan p;
+        const std::size_t n = useCaptions ? captions_.size() : 0;
+        p.heldOutPairs = n / 5;
+        p.trainPairs = n - p.heldOutPairs;
+        p.trainPhotos = p.trainPairs;
+        p.heldOutPhotos = p.heldOutPairs;
+        p.enough = p.trainPhotos >= 2;
+        p.measurable = p.heldOutPairs >= 20;
+        p.minHeldOutCaptions = 20;
+        return p;
+    }
+
+    std::vector<ModelInfo> models() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return models_;
+    }
+    ModelInfo importModel(const ImportRequest& request, const ProgressFn&, const CancelFlag*) override {
+        maybeFail("importModel");
+        addModel(request.name, false);
+        return models_.back();
+    }
+    void activateModel(const std::string& name) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& m : models_) m.active = m.name == name;
+    }
+    void exportModel(const std::string&, const std::string&) override {}
+    void deleteModel(const std::string& name) override {
+        maybeFail("deleteModel");
+        std::lock_guard<std::mutex> lock(mutex_);
+        models_.erase(std::remove_if(models_.begin(), models_.end(), [&](const ModelInfo& m) { return m.name == name; }),
+                      models_.end());
+    }
+    std::vector<TrainPreset> trainPresets() override { return {TrainPreset{"quick", 1, 1e-3, 1e-4, 1e-5, "heads", 4}}; }
+    TrainOutcome train(const TrainRequest&, const TrainEventFn&, const CancelFlag*) override {
+        maybeFail("train");
+        return {};
+    }
+    // Reports training steps, then waits for the cancellation flag (a run the test cancels); it gives
+    // up after 30 s so that a test that fails to cancel ends instead of hanging.
+    void runDemo(const DemoRequest&, const DemoProgressFn& progress, const CancelFlag* cancel) override {
+        ++demoRuns;
+        maybeFail("runDemo");
+        DemoProgress p;
+        p.stage = DemoProgress::Stage::Training;
+        p.total = 100;
+        for (int i = 0; i < 1500 && !(cancel && cancel->load()); ++i) {
+            const std::size_t step = std::size_t(std::min(i, 99));
+            p.done = step;
+            p.elapsedSeconds = double(step);
+            p.etaSeconds = double(100 - step);
+            if (progress) progress(p);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        throwIfCancelled(cancel);
+    }
+    std::vector<std::string> devices() override { return {"cpu"}; }
+    void configure(const EngineOptions&) override {}
+
+private:
+    void maybeFail(const std::string& call) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = failures_.find(call);
+        if (it != failures_.end()) throw it->second;
+    }
+
+    std::mutex mutex_;
+    std::string root_;
+    std::vector<FakePhoto> photos_;
+    std::vector<Caption> captions_;
+    std::vector<ModelInfo> models_;
+    std::map<std::string, lowclip::Error> failures_;
+    std::int64_t lastId_ = 0, lastCaption_ = 0;
+};
+
+}  // namespace lowclip::ui::testing
