@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/library/job_progress.h"
 #include "core/train/embedder.h"
 #include "core/vision/decode.h"
 
@@ -264,13 +265,7 @@ private:
 
     void reportProgress() {
         if (!progress_) return;
-        Progress p;
-        p.stage = "index";
-        p.done = done_;
-        p.total = todo_.size();
-        double elapsed = secondsSince(start_);
-        p.itemsPerSecond = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
-        p.etaSeconds = p.itemsPerSecond > 0 ? static_cast<double>(todo_.size() - done_) / p.itemsPerSecond : -1.0;
+        Progress p = jobProgress("index", done_, todo_.size(), start_);
         p.message = std::to_string(report_.embedded) + " embedded, " + std::to_string(report_.failed) + " failed";
         progress_(p);
     }

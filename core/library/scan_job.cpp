@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/library/job_progress.h"
 #include "core/library/scanner.h"
 
 namespace lowclip::library {
@@ -275,14 +276,7 @@ private:
 
     void reportProgress() {
         if (!progress_) return;
-        Progress p;
-        p.stage = "scan";
-        p.done = examined_;
-        p.total = found_.size();
-        double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-        p.itemsPerSecond = elapsed > 0 ? static_cast<double>(examined_) / elapsed : 0.0;
-        p.etaSeconds = p.itemsPerSecond > 0 ? static_cast<double>(found_.size() - examined_) / p.itemsPerSecond : -1.0;
-        progress_(p);
+        progress_(jobProgress("scan", examined_, found_.size(), start_));
     }
 
     Catalog& catalog_;
