@@ -61,11 +61,11 @@ std::vector<SearchResult> SearchPlanner::run(const float* query, const SearchOpt
         std::size_t fetch = filter.any() ? need * tuning_.filteredFactor + tuning_.filteredSlack : need + tuning_.unfilteredSlack;
         const std::size_t ef = opt.ef > 0 ? static_cast<std::size_t>(opt.ef) : 0;
         for (;;) {
-            const std::size_t live = index_.size();
-            fetch = std::min(fetch, std::max<std::size_t>(live, 1));
-            std::vector<Hit> hits = index_.search(query, fetch, ef);  // breadth: max(fetch, ef or the index default)
+            // Breadth max(fetch, ef or the index default). The request is not cut to the index's
+            // size: vectors added meanwhile (by an index() run) must not push committed ones out.
+            std::vector<Hit> hits = index_.search(query, fetch, ef);
             const bool aboveMin = accept(hits);
-            if (!aboveMin || out.size() >= need || hits.size() < fetch || fetch >= live) break;
+            if (!aboveMin || out.size() >= need || hits.size() < fetch || fetch >= index_.size()) break;
             fetch *= tuning_.growthFactor;
         }
     }

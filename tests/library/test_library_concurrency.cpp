@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -46,6 +47,12 @@ TEST_CASE("searches run on several threads while index() runs, and both finish c
     ColourEmbedder second("colour-v2", 20);
     std::atomic<bool> indexing{true};
     std::atomic<int> searchesDuring{0}, partialSeen{0}, failures{0};
+    std::mutex logMu;
+    auto fail = [&](const std::string& what) {
+        std::lock_guard<std::mutex> g(logMu);
+        std::cerr << "  " << what << "\n";
+        ++failures;
+    };
     std::vector<std::thread> readers;
     for (int t = 0; t < 3; ++t) {
         readers.emplace_back([&, t] {
@@ -59,9 +66,10 @@ TEST_CASE("searches run on several threads while index() runs, and both finish c
                     auto r1 = lib->search(texts1, words[(i + t) % 3], all);
                     std::set<PhotoId> ids;
                     for (const auto& r : r1) ids.insert(r.photo.id);
-                    if (r1.size() != std::size_t(n) || ids.size() != r1.size()) ++failures;
+                    if (r1.size() != std::size_t(n) || ids.size() != r1.size())
+                        fail("first model: " + std::to_string(r1.size()) + " results, " + std::to_string(ids.size()) + " distinct");
                     for (std::size_t k = 1; k < r1.size(); ++k)
-                        if (r1[k - 1].score < r1[k].score) ++failures;
+                        if (r1[k - 1].score < r1[k].score) fail("first model: results out of order");
                     // The model being indexed: what it has committed so far, never less than before.
                     std::vector<SearchResult> r2;
                     try {
@@ -69,14 +77,14 @@ TEST_CASE("searches run on several threads while index() runs, and both finish c
                     } catch (const lowclip::Error& e) {
                         if (e.code() != lowclip::ErrorCode::ModelNotFound) throw;  // not registered yet
                     }
-                    if (r2.size() < lastSecond) ++failures;
+                    if (r2.size() < lastSecond)
+                        fail("second model: " + std::to_string(r2.size()) + " results after " + std::to_string(lastSecond));
                     lastSecond = r2.size();
                     if (!r2.empty() && r2.size() < std::size_t(n)) ++partialSeen;
-                    if (lib->photos(0, 5).size() != 5 || lib->photoCount() != std::size_t(n)) ++failures;
+                    if (lib->photos(0, 5).size() != 5 || lib->photoCount() != std::size_t(n)) fail("photo listing changed");
                     ++searchesDuring;
                 } catch (const std::exception& e) {
-                    std::cerr << "  search failed: " << e.what() << "\n";
-                    ++failures;
+                    fail(std::string("search failed: ") + e.what());
                 }
             }
         });
@@ -87,8 +95,7 @@ TEST_CASE("searches run on several threads while index() runs, and both finish c
             try {
                 lib->addCaption(ps[i].id, "rəngli şəkil " + std::to_string(i));
             } catch (const std::exception& e) {
-                std::cerr << "  caption failed: " << e.what() << "\n";
-                ++failures;
+                fail(std::string("caption failed: ") + e.what());
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
