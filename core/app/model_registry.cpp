@@ -6,8 +6,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/library/fs_util.h"
-#include "core/text/unicode.h"
+#include "core/util/atomic_file.h"
+#include "core/util/paths.h"
+#include "core/util/utf8.h"
 
 namespace fs = std::filesystem;
 
@@ -84,7 +85,7 @@ ModelRegistry::ModelRegistry(std::string modelsDir) : dir_(std::move(modelsDir))
 bool ModelRegistry::validName(const std::string& name) {
     if (name.empty() || name.size() > kMaxNameBytes || name == "." || name == "..") return false;
     if (name.front() == '.' || name.front() == ' ' || name.back() == ' ') return false;
-    if (!text::unicode::isValidUtf8(name)) return false;
+    if (!util::isValidUtf8(name)) return false;
     for (unsigned char c : name)
         if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') return false;
     return name != kActiveFile;
@@ -154,8 +155,8 @@ std::string ModelRegistry::recordedActive() const {
 void ModelRegistry::recordActive(const std::string& name) {
     if (!name.empty() && !contains(name))
         throw Error(ErrorCode::ModelNotFound, "there is no model named '" + name + "'", {{"name", name}});
-    library::makeDirs(dir_);
-    library::writeFileAtomically((fs::path(dir_) / kActiveFile).string(), name.empty() ? std::string() : name + "\n");
+    util::makeDirs(dir_);
+    util::writeFileAtomically((fs::path(dir_) / kActiveFile).string(), name.empty() ? std::string() : name + "\n");
 }
 
 ModelEntry ModelRegistry::importModel(const std::string& name, const ModelImport& source, const ProgressFn& progress,
@@ -165,7 +166,7 @@ ModelEntry ModelRegistry::importModel(const std::string& name, const ModelImport
     std::error_code ec;
     if (fs::exists(target, ec))
         throw Error(ErrorCode::ModelExists, "a model named '" + name + "' already exists", {{"name", name}});
-    library::makeDirs(dir_);
+    util::makeDirs(dir_);
     auto say = [&](const std::string& what) {
         if (!progress) return;
         Progress p;

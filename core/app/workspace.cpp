@@ -16,7 +16,8 @@
 #include "core/app/fine_tune.h"
 #include "core/error.h"
 #include "core/io/bundle.h"
-#include "core/library/fs_util.h"
+#include "core/util/atomic_file.h"
+#include "core/util/paths.h"
 #include "core/nn/runtime.h"
 #include "core/train/datasets.h"
 #include "core/train/demo.h"
@@ -162,16 +163,16 @@ struct Workspace::Cached {
 
 std::unique_ptr<Workspace> Workspace::open(const WorkspaceOptions& options) {
     std::string data = options.dataDir.empty() ? defaultDataDir() : options.dataDir;
-    data = library::absolutePath(data);
+    data = util::absolutePath(data);
     const std::string libDir = options.libraryDir.empty() ? (fs::path(data) / "library").string() : options.libraryDir;
-    if (options.mode == library::OpenMode::ReadWrite) library::makeDirs((fs::path(data) / "models").string());
+    if (options.mode == library::OpenMode::ReadWrite) util::makeDirs((fs::path(data) / "models").string());
     std::unique_ptr<library::Library> lib;
     try {
         lib = library::Library::open(libDir, options.mode);
     } catch (const Error& e) {
         if (e.code() != ErrorCode::NoLibrary) throw;
     }
-    return std::unique_ptr<Workspace>(new Workspace(data, library::absolutePath(libDir), std::move(lib), options.runtime));
+    return std::unique_ptr<Workspace>(new Workspace(data, util::absolutePath(libDir), std::move(lib), options.runtime));
 }
 
 Workspace::Workspace(std::string dataDir, std::string libraryDir, std::unique_ptr<library::Library> lib,
@@ -255,7 +256,7 @@ ModelRef Workspace::resolveModel(const std::string& which) {
         return a;
     }
     if (ModelRegistry::validName(which) && registry_.contains(which)) return ModelRef{which, registry_.dirOf(which)};
-    if (isBundleFolder(which)) return refFor(library::absolutePath(which));
+    if (isBundleFolder(which)) return refFor(util::absolutePath(which));
     throw Error(ErrorCode::ModelNotFound, "there is no model named '" + which + "' and no model bundle in that folder",
                 {{"name", which}});
 }
@@ -626,7 +627,7 @@ DemoOutcome Workspace::runDemo(const DemoRequest& request, const DemoEvents& eve
         if (events.log) events.log(s);
     };
     const bool inRegistry = request.bundleDir.empty();
-    const std::string bundleDir = inRegistry ? registry_.dirOf("demo") : library::absolutePath(request.bundleDir);
+    const std::string bundleDir = inRegistry ? registry_.dirOf("demo") : util::absolutePath(request.bundleDir);
     if (request.buildLibrary && library().readOnly())
         throw Error(ErrorCode::LibraryReadOnly, "the library is open read-only: the demo cannot add its photos",
                     {{"folder", library().folder()}});
@@ -678,7 +679,7 @@ DemoOutcome Workspace::runDemo(const DemoRequest& request, const DemoEvents& eve
         out.photosDir = photos.string();
         for (const auto& set : r.evalSets) {
             const fs::path dir = photos / set.name;
-            library::makeDirs(dir.string());
+            util::makeDirs(dir.string());
             for (std::size_t i = 0; i < set.samples.size(); ++i) {
                 std::ostringstream name;
                 name << set.name << "_" << std::setw(4) << std::setfill('0') << i << ".png";
@@ -686,7 +687,7 @@ DemoOutcome Workspace::runDemo(const DemoRequest& request, const DemoEvents& eve
                 const std::vector<std::uint8_t> png = vision::encodePng(set.samples[i].image);
                 // Rewritten only when another seed drew another scene: unchanged photos keep their vectors.
                 if (readSmallFile(p.string(), png.size() + 1) != png)
-                    library::writeFileAtomically(p.string(), std::string(png.begin(), png.end()));
+                    util::writeFileAtomically(p.string(), std::string(png.begin(), png.end()));
             }
         }
         bool known = false;

@@ -1,13 +1,5 @@
 #include "core/io/bundle.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <map>
 #include <filesystem>
@@ -22,6 +14,7 @@
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 #include "core/text/tokenizer.h"
+#include "core/util/atomic_file.h"
 
 namespace lowclip::io {
 
@@ -50,40 +43,6 @@ std::string folderName(const std::string& dir) {
     fs::path p = fs::path(dir).lexically_normal();
     if (p.filename().empty()) p = p.parent_path();
     return p.filename().string();
-}
-
-void fsyncPath(const fs::path& path, bool directory) {
-    int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) throw Error("cannot open '" + path.string() + "' to sync it: " + std::strerror(errno));
-    int rc = ::fsync(fd);
-    int e = errno;
-    ::close(fd);
-    if (rc != 0 && !(directory && (e == EINVAL || e == EBADF)))
-        throw Error("cannot sync '" + path.string() + "': " + std::strerror(e));
-}
-
-void writeTextFile(const fs::path& path, const std::string& content) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error("cannot write '" + path.string() + "': " + std::strerror(errno));
-    const char* p = content.data();
-    std::size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::close(fd);
-            throw Error("cannot write '" + path.string() + "': " + std::strerror(e));
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-        int e = errno;
-        ::close(fd);
-        throw Error("cannot write '" + path.string() + "': " + std::strerror(e));
-    }
-    if (::close(fd) != 0) throw Error("cannot write '" + path.string() + "': " + std::strerror(errno));
 }
 
 // A backbone configuration with the family's defaults filled in and "4 x" written out, so that
@@ -204,8 +163,6 @@ void checkFits(const std::string& dir, const TensorMap& expected, const TensorMa
                     report.describe());
 }
 
-std::atomic<int> tempCounter{0};
-
 // Writes the three files into a temporary folder beside `dir` and swaps it into place.
 void writeBundleFolder(const std::string& dir, const TensorMap& weights, const nlohmann::json& description,
                        const std::vector<std::string>& vocab) {
@@ -216,63 +173,23 @@ void writeBundleFolder(const std::string& dir, const TensorMap& weights, const n
     std::error_code ec;
     fs::create_directories(parent, ec);
     if (ec) throw Error("cannot create folder '" + parent.string() + "': " + ec.message());
-    bool replacing = false;
     if (fs::exists(target)) {
         if (!fs::is_directory(target))
             throw Error("cannot write the model bundle: '" + target.string() + "' exists and is not a folder");
-        bool empty = fs::is_empty(target);
-        if (!empty && !fs::exists(target / kBundleConfigFile))
+        if (!fs::is_empty(target) && !fs::exists(target / kBundleConfigFile))
             throw Error("cannot write the model bundle: '" + target.string() +
                         "' is a folder that is not a model bundle; refusing to replace it (choose another folder)");
-        replacing = true;
     }
-    fs::path tmp = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(tempCounter++));
-    fs::remove_all(tmp, ec);
-    if (!fs::create_directory(tmp, ec) || ec)
-        throw Error("cannot create temporary folder '" + tmp.string() + "': " + ec.message());
-    try {
+    util::replaceFolder(target.string(), [&](const std::string& tmp) {
         std::string vocabText;
         for (const auto& t : vocab) {
             vocabText += t;
             vocabText += '\n';
         }
-        writeTextFile(tmp / kBundleVocabFile, vocabText);
-        writeSafetensors((tmp / kBundleWeightsFile).string(), weights, {{"format", "pt"}});
-        writeTextFile(tmp / kBundleConfigFile, description.dump(2) + "\n");
-        fsyncPath(tmp, true);
-
-        if (replacing) {
-#ifdef RENAME_EXCHANGE
-            if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-                fsyncPath(parent, true);
-                fs::remove_all(tmp, ec);  // the old bundle now lives there
-                return;
-            }
-            if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-                throw Error("cannot replace '" + target.string() + "': " + std::strerror(errno));
-#endif
-            // Fallback: move the old one aside, move the new one in, drop the old one.
-            fs::path old = parent / ("." + target.filename().string() + ".old-" + std::to_string(::getpid()) + "-" +
-                                     std::to_string(tempCounter++));
-            if (::rename(target.c_str(), old.c_str()) != 0)
-                throw Error("cannot replace '" + target.string() + "': " + std::strerror(errno));
-            if (::rename(tmp.c_str(), target.c_str()) != 0) {
-                int e = errno;
-                ::rename(old.c_str(), target.c_str());
-                throw Error("cannot replace '" + target.string() + "': " + std::strerror(e));
-            }
-            fsyncPath(parent, true);
-            fs::remove_all(old, ec);
-            return;
-        }
-        if (::rename(tmp.c_str(), target.c_str()) != 0)
-            throw Error("cannot create '" + target.string() + "': " + std::strerror(errno));
-        fsyncPath(parent, true);
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+        util::writeFileAtomically((fs::path(tmp) / kBundleVocabFile).string(), vocabText);
+        writeSafetensors((fs::path(tmp) / kBundleWeightsFile).string(), weights, {{"format", "pt"}});
+        util::writeFileAtomically((fs::path(tmp) / kBundleConfigFile).string(), description.dump(2) + "\n");
+    });
 }
 
 nlohmann::json describe(const nn::ClipConfig& config, const std::vector<std::string>& vocab, const BundleProvenance& info,

@@ -92,9 +92,11 @@ int userVersion(Db& db) { return static_cast<int>(db.scalar("PRAGMA user_version
 void prepareCatalog(Db& db) {
     db.exec("PRAGMA foreign_keys = ON");
     // WAL: readers in other processes never block the writer; a commit is atomic or absent.
-    Stmt& s = db.prepare("PRAGMA journal_mode = WAL");
-    std::string mode = s.step() ? s.text(0) : "";
-    s.reset();
+    std::string mode;
+    {
+        Statement s = db.prepare("PRAGMA journal_mode = WAL");
+        if (s.step()) mode = s.text(0);
+    }
     if (mode != "wal") throw Error("library catalog " + db.path() + ": cannot switch to WAL mode (got '" + mode + "')");
     db.exec("PRAGMA synchronous = NORMAL");
     int version = userVersion(db);

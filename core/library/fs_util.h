@@ -1,8 +1,11 @@
 #pragma once
-// Small POSIX helpers for core/library: durable file replacement, streaming hash, byte paths.
+// core/library's content hash, and the byte-path helpers of core/util under their old names.
+// Durable file replacement is core/util/atomic_file.h.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "core/util/paths.h"
 
 namespace lowclip::library {
 
@@ -23,19 +26,12 @@ private:
 
 std::uint64_t hashBytes(const void* data, std::size_t size);
 
-// fsync a file / the folder holding a path; throw lowclip::Error with the path on failure.
-void fsyncPath(const std::string& path);
-void fsyncParentDir(const std::string& path);
-// rename(from, to) then fsync the folder: the replacement is atomic and durable.
-void renameDurably(const std::string& from, const std::string& to);
-// Writes `data` to `path` atomically (temp file in the same folder, fsync, rename, fsync folder).
-void writeFileAtomically(const std::string& path, const std::string& data);
-
-bool pathExists(const std::string& path);
-std::int64_t fileSize(const std::string& path);  // -1 when missing
-void makeDirs(const std::string& path);          // mkdir -p; Error on failure
-std::string parentDir(const std::string& path);
-std::string joinPath(const std::string& a, const std::string& b);
-std::string absolutePath(const std::string& path);  // lexically normalised absolute path (no symlink resolution)
+// Byte-path helpers (core/util), here by their old names for core/library and its tests.
+using util::absolutePath;
+using util::fileSize;
+using util::joinPath;
+using util::makeDirs;
+using util::parentDir;
+using util::pathExists;
 
 }  // namespace lowclip::library

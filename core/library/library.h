@@ -12,7 +12,9 @@
 // Paths are kept as the bytes the file system gave (Linux file names need not be UTF-8);
 // `displayPath` fields are the same paths made into valid UTF-8 (invalid bytes -> U+FFFD).
 // Every method throws lowclip::Error with a message a person can act on. One Library object may
-// be used from several threads (searches run concurrently with an index() run).
+// be used from several threads: the long jobs (scan, index, rebuildIndex, removeModel) run one at
+// a time, and searches, listings and edits run alongside them without waiting for their batches
+// (the catalog has a reader connection beside its writer; see library.cpp for the locking).
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -13,73 +13,91 @@ namespace {
 }
 }  // namespace
 
-Stmt::~Stmt() { sqlite3_finalize(s_); }
+// --- Statement ----------------------------------------------------------------------------
 
-void Stmt::check(int rc, const char* what) const {
-    if (rc != SQLITE_OK) fail(db_, rc, std::string(what) + " in \"" + sqlite3_sql(s_) + "\"");
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), sql_(std::move(other.sql_)), s_(other.s_) {
+    other.s_ = nullptr;
 }
 
-Stmt& Stmt::bind(int i, std::int64_t v) {
+Statement::~Statement() {
+    if (!s_) return;
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    db_->giveBack(sql_, s_);
+}
+
+void Statement::check(int rc, const char* what) const {
+    if (rc != SQLITE_OK) fail(db_->handle(), rc, std::string(what) + " in \"" + sql_ + "\"");
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
     check(sqlite3_bind_int64(s_, i, v), "bind");
     return *this;
 }
-Stmt& Stmt::bind(int i, double v) {
+Statement& Statement::bind(int i, double v) {
     check(sqlite3_bind_double(s_, i, v), "bind");
     return *this;
 }
-Stmt& Stmt::bindText(int i, const std::string& v) {
+Statement& Statement::bindText(int i, const std::string& v) {
     check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT), "bind");
     return *this;
 }
-Stmt& Stmt::bindBlob(int i, const std::string& v) { return bindBlob(i, v.data(), v.size()); }
-Stmt& Stmt::bindBlob(int i, const void* data, std::size_t size) {
+Statement& Statement::bindBlob(int i, const std::string& v) { return bindBlob(i, v.data(), v.size()); }
+Statement& Statement::bindBlob(int i, const void* data, std::size_t size) {
     // A zero-length blob must still be a blob, not NULL.
     static const char empty = 0;
     check(sqlite3_bind_blob64(s_, i, size ? data : &empty, size, SQLITE_TRANSIENT), "bind");
     return *this;
 }
-Stmt& Stmt::bindNull(int i) {
+Statement& Statement::bindNull(int i) {
     check(sqlite3_bind_null(s_, i), "bind");
     return *this;
 }
 
-bool Stmt::step() {
+int Statement::param(const char* name) const {
+    int i = sqlite3_bind_parameter_index(s_, name);
+    if (i == 0) throw Error(ErrorCode::Internal, std::string("library catalog: no parameter ") + name + " in \"" + sql_ + "\"");
+    return i;
+}
+
+bool Statement::step() {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    std::string sql = sqlite3_sql(s_);
-    std::string msg = sqlite3_errmsg(db_);
+    std::string msg = sqlite3_errmsg(db_->handle());
     sqlite3_reset(s_);
-    throw Error("library catalog: " + msg + " (SQLite code " + std::to_string(rc) + ") in \"" + sql + "\"");
+    throw Error("library catalog: " + msg + " (SQLite code " + std::to_string(rc) + ") in \"" + sql_ + "\"");
 }
 
-void Stmt::exec() {
+void Statement::exec() {
     while (step()) {
     }
 }
 
-void Stmt::reset() {
+void Statement::reset() {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
 }
 
-bool Stmt::isNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-std::int64_t Stmt::i64(int col) const { return sqlite3_column_int64(s_, col); }
-double Stmt::f64(int col) const { return sqlite3_column_double(s_, col); }
-std::string Stmt::text(int col) const {
+bool Statement::isNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+std::int64_t Statement::i64(int col) const { return sqlite3_column_int64(s_, col); }
+double Statement::f64(int col) const { return sqlite3_column_double(s_, col); }
+std::string Statement::text(int col) const {
     const void* p = sqlite3_column_blob(s_, col);
     int n = sqlite3_column_bytes(s_, col);
     return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
 }
-std::vector<std::uint8_t> Stmt::bytes(int col) const {
+std::vector<std::uint8_t> Statement::bytes(int col) const {
     const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, col));
     int n = sqlite3_column_bytes(s_, col);
     return p ? std::vector<std::uint8_t>(p, p + n) : std::vector<std::uint8_t>();
 }
 
+// --- Db -----------------------------------------------------------------------------------
+
 Db::Db(const std::string& path, bool readOnly) : readOnly_(readOnly), path_(path) {
     int flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    flags |= SQLITE_OPEN_NOMUTEX;  // the Library serialises access itself
+    flags |= SQLITE_OPEN_NOMUTEX;  // the owner serialises access itself
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -92,7 +110,7 @@ Db::Db(const std::string& path, bool readOnly) : readOnly_(readOnly), path_(path
 }
 
 Db::~Db() {
-    cache_.clear();
+    for (auto& [sql, s] : idle_) sqlite3_finalize(s);
     sqlite3_close(db_);
 }
 
@@ -107,30 +125,36 @@ void Db::exec(const std::string& sql) {
     }
 }
 
-Stmt& Db::prepare(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it != cache_.end()) {
-        it->second->reset();
-        return *it->second;
+Statement Db::prepare(const std::string& sql) {
+    auto it = idle_.find(sql);
+    if (it != idle_.end()) {
+        sqlite3_stmt* s = it->second;
+        idle_.erase(it);
+        return Statement(this, sql, s);
     }
     sqlite3_stmt* s = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
     if (rc != SQLITE_OK) fail(db_, rc, "preparing \"" + sql + "\"");
-    auto stmt = std::make_unique<Stmt>(db_, s);
-    Stmt& ref = *stmt;
-    cache_.emplace(sql, std::move(stmt));
-    return ref;
+    return Statement(this, sql, s);
+}
+
+void Db::giveBack(const std::string& sql, sqlite3_stmt* s) noexcept {
+    try {
+        if (idle_.emplace(sql, s).second) return;
+    } catch (...) {
+    }
+    sqlite3_finalize(s);  // a second copy of a statement already cached, or no memory to cache it
 }
 
 std::int64_t Db::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int Db::changes() const { return sqlite3_changes(db_); }
 
 std::int64_t Db::scalar(const std::string& sql) {
-    Stmt& s = prepare(sql);
-    std::int64_t v = s.step() ? s.i64(0) : 0;
-    s.reset();
-    return v;
+    Statement s = prepare(sql);
+    return s.step() ? s.i64(0) : 0;
 }
+
+// --- Transaction --------------------------------------------------------------------------
 
 Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 Transaction::~Transaction() {

@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/library/fs_util.h"
+#include "core/util/atomic_file.h"
 
 namespace lowclip::library {
 
@@ -29,7 +30,7 @@ namespace {
 
 constexpr char kJournalMagic[4] = {'L', 'C', 'V', 'J'};
 constexpr std::uint32_t kJournalVersion = 1;
-constexpr std::size_t kJournalHeader = 12;  // magic, version, dim
+constexpr std::size_t kJournalHeader = kJournalHeaderBytes;
 enum : std::uint8_t { kRecAdd = 1, kRecDelete = 2 };
 
 // hnswlib 0.6.2 snapshot header, as written by HierarchicalNSW::saveIndex.
@@ -243,7 +244,7 @@ struct VectorIndex::Impl {
     }
 
     void resetJournal() {
-        writeFileAtomically(journalPath(), journalHeader());
+        util::writeFileAtomically(journalPath(), journalHeader());
         openJournalForAppend();
     }
 
@@ -308,16 +309,15 @@ struct VectorIndex::Impl {
     }
 
     void saveSnapshot(const std::string& path) const {
-        std::string tmp = path + ".tmp";
-        h->saveIndex(tmp);  // hnswlib does not report write errors: check the size below
-        std::int64_t got = fileSize(tmp);
-        if (got < 0 || static_cast<std::size_t>(got) != snapshotBytesExpected()) {
-            ::unlink(tmp.c_str());
-            throw Error("cannot write vector index " + tmp + " (disk full?): wrote " + std::to_string(got) +
-                        " of " + std::to_string(snapshotBytesExpected()) + " bytes");
-        }
-        fsyncPath(tmp);
-        renameDurably(tmp, path);
+        util::AtomicFileWriter out(path);
+        h->saveIndex(out.tempPath());  // hnswlib does not report write errors: check the size below
+        std::int64_t got = fileSize(out.tempPath());
+        if (got < 0 || static_cast<std::size_t>(got) != snapshotBytesExpected())
+            throw Error(ErrorCode::Io,
+                        "cannot write vector index " + path + " (disk full?): wrote " + std::to_string(got) + " of " +
+                            std::to_string(snapshotBytesExpected()) + " bytes",
+                        {{"path", path}, {"reason", "short write"}});
+        out.commit();
     }
 };
 

@@ -23,6 +23,9 @@ struct HnswParams {
     std::size_t initialCapacity = 1024;
 };
 
+// Bytes of an empty journal (magic, version, dim): journalBytes() above this means records to replay.
+constexpr std::size_t kJournalHeaderBytes = 12;
+
 class VectorIndex {
 public:
     // An empty in-memory index (no files).

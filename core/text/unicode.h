@@ -1,5 +1,5 @@
 #pragma once
-// Unicode helpers for the BERT tokenizer: UTF-8 decoding/encoding and the character classes of
+// Unicode helpers for the BERT tokenizer: the character classes of
 // the reference BasicTokenizer (pytorch_pretrained_bert 0.4.0 on Python 3.11, Unicode 14.0).
 // ICU supplies the character data; ICU stays out of this header.
 //
@@ -12,23 +12,20 @@
 #include <string_view>
 #include <vector>
 
+#include "core/util/utf8.h"
+
 namespace lowclip::text::unicode {
 
-constexpr char32_t kReplacementChar = 0xFFFD;
+// UTF-8 itself is core/util's (invalid sequences -> U+FFFD, maximal subpart by default); these
+// names keep the tokenizer's code and tests reading as before.
+using util::kReplacementChar;
+using util::decodeUtf8;
+using util::isValidUtf8;
+using util::appendUtf8;
+using util::encodeUtf8;
+
 constexpr int kReferenceUnicodeMajor = 14;  // Python 3.11's unicodedata.unidata_version = 14.0.0
 constexpr int kReferenceUnicodeMinor = 0;
-
-// Decodes one code point starting at s[pos] and advances pos. Invalid UTF-8 (bad lead byte,
-// truncated sequence, overlong form, surrogate, > U+10FFFF) gives U+FFFD and consumes the
-// "maximal subpart" of the bad sequence (at least one byte), the policy of the Unicode standard,
-// of ICU and of Python's bytes.decode(errors="replace"): a valid character is never swallowed.
-char32_t decodeUtf8(std::string_view s, std::size_t& pos);
-// Whole string; invalid sequences become U+FFFD as above.
-std::u32string decodeUtf8(std::string_view s);
-bool isValidUtf8(std::string_view s);
-void appendUtf8(std::string& out, char32_t c);  // c must be a scalar value (no surrogates)
-std::string encodeUtf8(const char32_t* cps, std::size_t n);
-inline std::string encodeUtf8(const std::u32string& s) { return encodeUtf8(s.data(), s.size()); }
 
 // What the reference BasicTokenizer does with a character of the raw text (steps 1-3):
 enum class CharClass : uint8_t {

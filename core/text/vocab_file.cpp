@@ -1,15 +1,13 @@
 // vocab.txt reading and writing (declared in vocab_builder.h).
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <random>
 
 #include "core/error.h"
 #include "core/text/unicode.h"
 #include "core/text/vocab_builder.h"
+#include "core/util/atomic_file.h"
 
 namespace lowclip::text {
 
@@ -75,31 +73,12 @@ void writeVocab(const std::string& path, const std::vector<std::string>& tokens)
             throw Error("cannot write vocabulary '" + path + "': token " + std::to_string(i) + " " + why +
                         " and would not read back as itself");
     }
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    std::random_device rd;
-    const fs::path tmp = target.string() + ".tmp-" + std::to_string(rd());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error("cannot write vocabulary '" + tmp.string() + "': " + std::strerror(errno));
-        for (const auto& t : tokens) {
-            out.write(t.data(), static_cast<std::streamsize>(t.size()));
-            out.put('\n');
-        }
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw Error("cannot write vocabulary '" + tmp.string() + "' (disk full?)");
-        }
+    std::string text;
+    for (const auto& t : tokens) {
+        text += t;
+        text += '\n';
     }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        throw Error("cannot move '" + tmp.string() + "' to '" + path + "': " + ec.message());
-    }
+    util::writeFileAtomically(path, text);
 }
 
 }  // namespace lowclip::text

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "core/util/utf8.h"
 
 namespace lowclip::train {
 
@@ -34,44 +35,8 @@ double normal(std::mt19937_64& rng) {
 // ---------------------------------------------------------------------------------------------
 // UTF-8 and vowel harmony
 
-std::vector<char32_t> decodeUtf8(const std::string& s) {
-    std::vector<char32_t> out;
-    for (std::size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        char32_t cp;
-        int len;
-        if (c < 0x80) { cp = c; len = 1; }
-        else if ((c >> 5) == 6) { cp = c & 0x1F; len = 2; }
-        else if ((c >> 4) == 14) { cp = c & 0x0F; len = 3; }
-        else { cp = c & 0x07; len = 4; }
-        for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        out.push_back(cp);
-        i += static_cast<std::size_t>(len);
-    }
-    return out;
-}
-
-std::string encodeUtf8(const std::vector<char32_t>& cps) {
-    std::string out;
-    for (char32_t cp : cps) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-    return out;
-}
+using util::decodeUtf8;
+using util::encodeUtf8;
 
 // Vowel classes: back unrounded (a ı), front unrounded (e ə i), back rounded (o u), front rounded (ö ü).
 enum class Vowel { None, BackUnrounded, FrontUnrounded, BackRounded, FrontRounded };
@@ -86,7 +51,7 @@ Vowel vowelClass(char32_t c) {
     }
 }
 
-Vowel lastVowel(const std::vector<char32_t>& w) {
+Vowel lastVowel(const std::u32string& w) {
     for (auto it = w.rbegin(); it != w.rend(); ++it)
         if (vowelClass(*it) != Vowel::None) return vowelClass(*it);
     return Vowel::FrontUnrounded;
@@ -105,7 +70,7 @@ char32_t fourWay(Vowel v) {
     }
 }
 
-int vowelCount(const std::vector<char32_t>& w) {
+int vowelCount(const std::u32string& w) {
     int n = 0;
     for (char32_t c : w) n += vowelClass(c) != Vowel::None;
     return n;
@@ -138,8 +103,7 @@ std::string plural(const std::string& noun) {
 
 std::string copula(const std::string& word) {
     auto w = decodeUtf8(word);
-    std::vector<char32_t> suffix = {U'd', fourWay(lastVowel(w)), U'r'};
-    w.insert(w.end(), suffix.begin(), suffix.end());
+    w += {U'd', fourWay(lastVowel(w)), U'r'};
     return encodeUtf8(w);
 }
 

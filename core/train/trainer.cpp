@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
+#include "core/util/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -198,9 +199,27 @@ void saveCheckpoint(const std::string& dir, nn::DualEncoderImpl& model, torch::o
         ar.write("rng_cpu", gen.get_state(), true);
     }
     for (const auto& [name, t] : bestWeights) ar.write("best/" + name, t, true);
-    std::string path = checkpointPath(dir), tmp = path + ".tmp";
-    ar.save_to(tmp);
-    fs::rename(tmp, path);
+    // Streamed into one atomic write: a crash mid-save leaves the previous checkpoint to resume from.
+    // The archive writer is C code underneath: no exception may pass through it, so a failed write
+    // is remembered, reported to it as a short write, and rethrown here.
+    util::AtomicFileWriter out(checkpointPath(dir));
+    std::exception_ptr failure;
+    try {
+        ar.save_to([&](const void* data, std::size_t size) -> std::size_t {
+            if (failure) return 0;
+            try {
+                out.write(data, size);
+                return size;
+            } catch (...) {
+                failure = std::current_exception();
+                return 0;
+            }
+        });
+    } catch (...) {
+        if (!failure) throw;
+    }
+    if (failure) std::rethrow_exception(failure);
+    out.commit();
 }
 
 }  // namespace

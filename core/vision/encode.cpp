@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "core/util/atomic_file.h"
 #include "core/vision/mat_bridge.h"
 
 namespace lowclip::vision {
@@ -52,16 +52,10 @@ bool saveImage(const Image& image, const std::string& path) {
     } catch (const std::exception&) {
         return false;
     }
-    // Write next to the target, then rename: a reader never sees a half-written file.
-    const std::string temp = path + ".part";
-    std::FILE* f = std::fopen(temp.c_str(), "wb");
-    if (!f) return false;
-    bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-    ok = (std::fclose(f) == 0) && ok;
-    std::error_code ec;
-    if (ok) std::filesystem::rename(temp, path, ec);
-    if (!ok || ec) {
-        std::filesystem::remove(temp, ec);
+    // A reader never sees a half-written file, and a failed write leaves the old one.
+    try {
+        util::writeFileAtomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    } catch (const Error&) {
         return false;
     }
     return true;

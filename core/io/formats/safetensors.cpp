@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <set>
@@ -18,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/util/atomic_file.h"
 
 namespace lowclip::io {
 
@@ -242,29 +242,6 @@ SafetensorsContents readSafetensors(const std::string& path) {
     return out;
 }
 
-namespace {
-void writeAll(int fd, const void* data, std::size_t size, const std::string& path) {
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    while (size > 0) {
-        ssize_t n = ::write(fd, p, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw Error("cannot write '" + path + "': " + std::strerror(errno));
-        }
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
-
-void fsyncFolder(const std::filesystem::path& folder) {
-    int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-}  // namespace
-
 void writeSafetensors(const std::string& path, const TensorMap& tensors, const Metadata& metadata) {
     nlohmann::json header = nlohmann::json::object();
     if (!metadata.empty()) {
@@ -290,30 +267,12 @@ void writeSafetensors(const std::string& path, const TensorMap& tensors, const M
     while ((text.size() + 8) % 8 != 0) text.push_back(' ');  // keep the data section 8-byte aligned
     std::uint64_t headerLen = text.size();
 
-    namespace fs = std::filesystem;
-    fs::path target(path);
-    fs::path tmp = target;
-    tmp += ".tmp-" + std::to_string(::getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    try {
-        writeAll(fd, &headerLen, 8, path);
-        writeAll(fd, text.data(), text.size(), path);
-        for (const auto& t : ordered)
-            if (t.numel() > 0) writeAll(fd, t.data_ptr(), static_cast<std::size_t>(t.nbytes()), path);
-        if (::fsync(fd) != 0) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    } catch (...) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-        int e = errno;
-        ::unlink(tmp.c_str());
-        throw Error("cannot write '" + path + "': " + std::strerror(e));
-    }
-    fsyncFolder(target.parent_path());
+    util::AtomicFileWriter out(path);
+    out.write(&headerLen, 8);
+    out.write(text);
+    for (const auto& t : ordered)
+        if (t.numel() > 0) out.write(t.data_ptr(), static_cast<std::size_t>(t.nbytes()));
+    out.commit();
 }
 
 }  // namespace lowclip::io
