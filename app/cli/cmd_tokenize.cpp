@@ -21,6 +21,7 @@ int runTokenize(lowclip::cli::Args& args) {
     const auto vocab = args.option("vocab");
     const bool lowercase = args.flag("lowercase");
     const bool cased = args.flag("cased");
+    const auto normalization = args.option("normalization");
     const int maxLen = args.intOption("max-len", 0);
     const bool hasMaxLen = args.option("max-len").has_value();
     args.finish();
@@ -34,6 +35,11 @@ int runTokenize(lowclip::cli::Args& args) {
         folder ? WordPieceTokenizer::fromFolder(*vocab) : WordPieceTokenizer::fromVocabFile(*vocab, lowercase);
     if (folder && (lowercase || cased) && tok.lowercase() != lowercase)
         tok = WordPieceTokenizer::fromVocabFile((std::filesystem::path(*vocab) / "vocab.txt").string(), lowercase);
+    if (normalization) {
+        if (lowercase || cased) throw UsageError("--normalization excludes --lowercase and --cased");
+        tok = WordPieceTokenizer::fromVocabFile(folder ? (std::filesystem::path(*vocab) / "vocab.txt").string() : *vocab,
+                                                lowclip::text::parseNormalization(*normalization));
+    }
 
     std::ios::sync_with_stdio(false);
     std::string line;
@@ -58,11 +64,12 @@ int runTokenize(lowclip::cli::Args& args) {
 
 lowclip::cli::Command reg{
     "tokenize", "Tokenize lines from stdin with a BERT WordPiece vocabulary (JSON lines out)",
-    "--vocab FILE|FOLDER [--lowercase|--cased] [--max-len N]\n\n"
+    "--vocab FILE|FOLDER [--lowercase|--cased|--normalization none|lower|azerbaijani] [--max-len N]\n\n"
     "  --vocab FILE     vocab.txt (cased unless --lowercase)\n"
     "  --vocab FOLDER   a Hugging Face folder or model bundle; its settings decide lower-casing\n"
     "                   unless --lowercase or --cased is given\n"
     "  --lowercase      lower-case and strip accents (uncased BERT)\n"
+    "  --normalization azerbaijani  Azerbaijani lower-casing (I -> ı, İ -> i), marks kept\n"
     "  --max-len N      print the model input: [CLS] pieces [SEP], at most N ids\n\n"
     "Each stdin line (ending at \\n; invalid UTF-8 is replaced by U+FFFD, which the tokenizer\n"
     "deletes) gives one line {\"tokens\": [...], \"ids\": [...]}.",

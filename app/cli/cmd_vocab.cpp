@@ -20,6 +20,10 @@ int runVocab(lowclip::cli::Args& args) {
     lowclip::text::VocabBuilderOptions options;
     const int size = args.intOption("size", static_cast<int>(options.vocabSize));
     options.lowercase = args.flag("lowercase");
+    if (auto n = args.option("normalization")) options.normalization = lowclip::text::parseNormalization(*n);
+    if (options.lowercase && options.normalization != lowclip::text::TextNormalization::None)
+        throw UsageError("--lowercase and --normalization exclude each other");
+    options.completeAlphabets = !args.flag("seen-only");
     const int minFrequency = args.intOption("min-frequency", static_cast<int>(options.minFrequency));
     const int maxPiece = args.intOption("max-piece-length", static_cast<int>(options.maxWordPieceLength));
     args.finish();
@@ -46,20 +50,25 @@ int runVocab(lowclip::cli::Args& args) {
     const auto vocab = lowclip::text::buildWordPieceVocab(corpus, options);
     lowclip::text::writeVocab(*out, vocab);
     std::cout << "wrote " << vocab.size() << " tokens to " << *out << " (" << corpus.size() << " lines, "
-              << (options.lowercase ? "lowercase" : "cased") << ")\n";
+              << lowclip::text::normalizationName(options.lowercase ? lowclip::text::TextNormalization::BertLower
+                                                                    : options.normalization)
+              << ")\n";
     return 0;
 }
 
 lowclip::cli::Command reg{
     "vocab", "Build a WordPiece vocabulary (vocab.txt) from text files",
-    "--out vocab.txt [--size N] [--lowercase] [--min-frequency N] [--max-piece-length N] FILE...\n\n"
+    "--out vocab.txt [--size N] [--lowercase | --normalization none|lower|azerbaijani] [--seen-only]\n"
+    "       [--min-frequency N] [--max-piece-length N] FILE...\n\n"
     "  FILE               text, one sentence per line; - reads stdin\n"
     "  --size N           vocabulary size including [PAD] [UNK] [CLS] [SEP] [MASK] (default 30000);\n"
-    "                     every character seen is always included, with its ## form\n"
-    "  --lowercase        lower-case and strip accents, as the uncased tokenizer will\n"
+    "                     every character seen is always included, with its ## form, and every letter of\n"
+    "                     the alphabets seen in both cases (unless --seen-only)\n"
+    "  --lowercase        lower-case and strip accents, as the uncased tokenizer will (= --normalization lower)\n"
+    "  --normalization azerbaijani  Azerbaijani lower-casing (I -> ı, İ -> i), letters keep their marks\n"
     "  --min-frequency N  a merge needs a pair seen at least N times (default 2)\n"
     "  --max-piece-length N  longest piece in characters (default 24)",
     runVocab,
-    {"lowercase"}};
+    {"lowercase", "seen-only"}};
 
 }  // namespace

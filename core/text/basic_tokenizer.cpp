@@ -40,9 +40,10 @@ void BasicTokenizer::forEachWord(std::string_view utf8, WordFn fn, void* context
             word.clear();
             return;
         }
-        if (lowercase_) {
+        if (normalization_ != TextNormalization::None) {
             lowered.clear();
-            unicode::lowerStripAccents(w, n, lowered);
+            if (normalization_ == TextNormalization::BertLower) unicode::lowerStripAccents(w, n, lowered);
+            else unicode::lowerAzerbaijani(w, n, lowered);
             w = lowered.data();
             n = lowered.size();
         }

@@ -5,7 +5,7 @@
 //   2. a CJK ideograph is a word of its own;
 //   3. split on whitespace (Python str.split(), so also U+2028/U+2029);
 //   4. lowercase mode, words other than [UNK] [SEP] [PAD] [CLS] [MASK]: Python str.lower(), NFD,
-//      drop Mn;
+//      drop Mn (Azerbaijani normalization instead: NFC and Azerbaijani lower-casing, marks kept);
 //   5. split off every punctuation character, except in those five special words.
 // Input is UTF-8; invalid sequences decode to U+FFFD (maximal subpart) and are then dropped by
 // cleaning, so arbitrary bytes are accepted and never split a word.
@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/text/normalization.h"
+
 namespace lowclip::text {
 
 // The words BERT never lower-cases or splits on punctuation (exact, upper case).
@@ -23,8 +25,12 @@ bool isNeverSplitToken(std::string_view word);
 
 class BasicTokenizer {
 public:
-    explicit BasicTokenizer(bool lowercase = false) : lowercase_(lowercase) {}
-    bool lowercase() const { return lowercase_; }
+    // lowercase: BERT's lower-casing (TextNormalization::BertLower); see normalization.h.
+    explicit BasicTokenizer(bool lowercase = false)
+        : normalization_(lowercase ? TextNormalization::BertLower : TextNormalization::None) {}
+    explicit BasicTokenizer(TextNormalization normalization) : normalization_(normalization) {}
+    bool lowercase() const { return normalization_ != TextNormalization::None; }
+    TextNormalization normalization() const { return normalization_; }
 
     // The words (after punctuation splitting) as UTF-8 strings.
     std::vector<std::string> tokenize(std::string_view utf8) const;
@@ -42,7 +48,7 @@ public:
     }
 
 private:
-    bool lowercase_;
+    TextNormalization normalization_;
 };
 
 }  // namespace lowclip::text

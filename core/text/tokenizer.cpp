@@ -178,8 +178,8 @@ struct WordPieceTokenizer::Impl {
 
     std::string describe() const { return source.empty() ? kInMemory : "file '" + source + "'"; }
 
-    Impl(std::vector<std::string> t, bool lowercase, std::string src)
-        : tokens(std::move(t)), source(std::move(src)), basic(lowercase) {
+    Impl(std::vector<std::string> t, TextNormalization normalization, std::string src)
+        : tokens(std::move(t)), source(std::move(src)), basic(normalization) {
         if (tokens.size() > static_cast<std::size_t>(INT32_MAX))
             throw Error("vocabulary " + describe() + " has too many tokens (" + std::to_string(tokens.size()) + ")");
         whole.reserve(tokens.size());
@@ -237,13 +237,22 @@ struct WordPieceTokenizer::Impl {
 };
 
 WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocabTokens, bool lowercase)
-    : WordPieceTokenizer(std::move(vocabTokens), lowercase, std::string()) {}
+    : WordPieceTokenizer(std::move(vocabTokens), lowercase ? TextNormalization::BertLower : TextNormalization::None,
+                         std::string()) {}
 
-WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocabTokens, bool lowercase, std::string source)
-    : impl_(std::make_shared<const Impl>(std::move(vocabTokens), lowercase, std::move(source))) {}
+WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocabTokens, TextNormalization normalization)
+    : WordPieceTokenizer(std::move(vocabTokens), normalization, std::string()) {}
+
+WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocabTokens, TextNormalization normalization,
+                                       std::string source)
+    : impl_(std::make_shared<const Impl>(std::move(vocabTokens), normalization, std::move(source))) {}
 
 WordPieceTokenizer WordPieceTokenizer::fromVocabFile(const std::string& vocabPath, bool lowercase) {
-    return WordPieceTokenizer(readVocab(vocabPath), lowercase, vocabPath);
+    return fromVocabFile(vocabPath, lowercase ? TextNormalization::BertLower : TextNormalization::None);
+}
+
+WordPieceTokenizer WordPieceTokenizer::fromVocabFile(const std::string& vocabPath, TextNormalization normalization) {
+    return WordPieceTokenizer(readVocab(vocabPath), normalization, vocabPath);
 }
 
 namespace {
@@ -317,6 +326,10 @@ WordPieceTokenizer WordPieceTokenizer::fromFolder(const std::string& folder) {
     const auto tokConfig = readJsonIfPresent(tokJson);
     const auto config = readJsonIfPresent(configJson);
 
+    if (bundle && bundle->contains("tokenizer") && (*bundle)["tokenizer"].is_object() &&
+        (*bundle)["tokenizer"].contains("normalization") && (*bundle)["tokenizer"]["normalization"].is_string())
+        return WordPieceTokenizer(std::move(tokens), parseNormalization((*bundle)["tokenizer"]["normalization"]),
+                                  vocabPath.string());
     std::optional<bool> lowercase = boolField(bundle, bundleJson, {"tokenizer", "lowercase"});
     if (!lowercase) lowercase = boolField(tokConfig, tokJson, {"do_lower_case"});
     if (!lowercase) lowercase = boolField(config, configJson, {"do_lower_case"});
@@ -340,7 +353,8 @@ WordPieceTokenizer WordPieceTokenizer::fromFolder(const std::string& folder) {
         }
         lowercase = !anyUpper;
     }
-    return WordPieceTokenizer(std::move(tokens), *lowercase, vocabPath.string());
+    return WordPieceTokenizer(std::move(tokens), *lowercase ? TextNormalization::BertLower : TextNormalization::None,
+                              vocabPath.string());
 }
 
 std::vector<std::string> WordPieceTokenizer::tokenize(const std::string& utf8) const {
@@ -421,6 +435,7 @@ int64_t WordPieceTokenizer::maskId() const {
 }
 std::size_t WordPieceTokenizer::vocabSize() const { return impl_->tokens.size(); }
 bool WordPieceTokenizer::lowercase() const { return impl_->basic.lowercase(); }
+TextNormalization WordPieceTokenizer::normalization() const { return impl_->basic.normalization(); }
 const std::string& WordPieceTokenizer::source() const { return impl_->source; }
 
 const std::string& WordPieceTokenizer::token(int64_t id) const {

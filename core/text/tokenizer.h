@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "core/text/normalization.h"
+
 namespace lowclip::text {
 
 struct Encoding {  // one sequence
@@ -34,14 +36,17 @@ class WordPieceTokenizer {
 public:
     // id = index in vocabTokens. [PAD], [UNK], [CLS] and [SEP] must be present (lowclip::Error
     // otherwise). If a token occurs twice, lookups give the later id (as Python's dict did).
-    WordPieceTokenizer(std::vector<std::string> vocabTokens, bool lowercase);
+    WordPieceTokenizer(std::vector<std::string> vocabTokens, bool lowercase);  // lowercase: BertLower
+    WordPieceTokenizer(std::vector<std::string> vocabTokens, TextNormalization normalization);
 
     // A BERT vocab.txt: UTF-8, one token per line (line ends \n, \r\n or \r), id = 0-based line
     // number, each line stripped of leading/trailing whitespace like Python's str.strip().
     static WordPieceTokenizer fromVocabFile(const std::string& vocabPath, bool lowercase);
+    static WordPieceTokenizer fromVocabFile(const std::string& vocabPath, TextNormalization normalization);
 
     // A Hugging Face folder or a model bundle holding vocab.txt. Lower-casing is taken from, in
-    // order: lowclip.json {"tokenizer": {"lowercase": bool}} (a bundle); tokenizer_config.json
+    // order: lowclip.json {"tokenizer": {"normalization": name}} or {"tokenizer": {"lowercase": bool}}
+    // (a bundle); tokenizer_config.json
     // "do_lower_case"; config.json "do_lower_case"; the name (folder name, "_name_or_path" /
     // "name_or_path" in those JSON files) containing "uncased" (-> lowercase) or "cased" (-> cased);
     // finally the vocabulary itself: lowercase when no token (other than the [XXX] specials)
@@ -63,7 +68,8 @@ public:
     int64_t unkId() const;
     int64_t maskId() const;  // lowclip::Error when the vocabulary has no [MASK]
     std::size_t vocabSize() const;
-    bool lowercase() const;
+    bool lowercase() const;  // any normalization other than None
+    TextNormalization normalization() const;
     const std::string& token(int64_t id) const;  // lowclip::Error when out of range
     std::optional<int64_t> id(const std::string& token) const;
     const std::string& source() const;  // the vocabulary file; empty when built from a vector
@@ -71,7 +77,7 @@ public:
     struct Impl;
 
 private:
-    WordPieceTokenizer(std::vector<std::string> vocabTokens, bool lowercase, std::string source);
+    WordPieceTokenizer(std::vector<std::string> vocabTokens, TextNormalization normalization, std::string source);
     std::shared_ptr<const Impl> impl_;
 };
 

@@ -191,6 +191,58 @@ void lowerStripAccentsIcu(const char32_t* word, std::size_t n, std::u32string& o
     }
 }
 
+void lowerAzerbaijani(const char32_t* word, std::size_t n, std::u32string& out) {
+    bool ascii = true;
+    for (std::size_t i = 0; i < n && ascii; ++i) ascii = word[i] < 0x80;
+    if (ascii) {  // already NFC; only I needs the Azerbaijani rule
+        for (std::size_t i = 0; i < n; ++i) {
+            const char32_t c = word[i];
+            out.push_back(c == U'I' ? U'\u0131' : (c >= U'A' && c <= U'Z') ? c + 32 : c);
+        }
+        return;
+    }
+    thread_local std::u16string src, composed, lowered;
+    src.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        char32_t c = word[i];
+        if (c < 0x10000) {
+            src.push_back(static_cast<char16_t>(c));
+        } else {
+            src.push_back(static_cast<char16_t>(U16_LEAD(c)));
+            src.push_back(static_cast<char16_t>(U16_TRAIL(c)));
+        }
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2* nfc = unorm2_getNFCInstance(&status);
+    if (U_FAILURE(status)) throw Error(std::string("ICU NFC is not available: ") + u_errorName(status));
+    composed.resize(src.size() + 8);
+    callGrowing(
+        composed,
+        [&](char16_t* d, int32_t cap, UErrorCode* e) {
+            return unorm2_normalize(nfc, reinterpret_cast<const UChar*>(src.data()), static_cast<int32_t>(src.size()),
+                                    reinterpret_cast<UChar*>(d), cap, e);
+        },
+        "NFC normalization");
+    lowered.resize(composed.size() * 2 + 8);
+    callGrowing(
+        lowered,
+        [&](char16_t* d, int32_t cap, UErrorCode* e) {
+            return u_strToLower(reinterpret_cast<UChar*>(d), cap, reinterpret_cast<const UChar*>(composed.data()),
+                                static_cast<int32_t>(composed.size()), "az", e);
+        },
+        "lower-casing");
+    const std::size_t len = lowered.size();
+    for (std::size_t i = 0; i < len;) {
+        UChar32 c;
+        U16_NEXT(lowered.data(), i, len, c);
+        out.push_back(static_cast<char32_t>(c));
+    }
+}
+
+char32_t simpleUpper(char32_t c) { return static_cast<char32_t>(u_toupper(static_cast<UChar32>(c))); }
+char32_t simpleLower(char32_t c) { return static_cast<char32_t>(u_tolower(static_cast<UChar32>(c))); }
+bool isLetter(char32_t c) { return u_isalpha(static_cast<UChar32>(c)) != 0; }
+
 namespace {
 
 // Per BMP code point, the result of lowerStripAccents on that character alone, when it is valid

@@ -50,5 +50,12 @@ bool isPythonWhitespace(char32_t c);
 void lowerStripAccents(const char32_t* word, std::size_t n, std::u32string& out);
 // The same through ICU alone (u_strToLower with the root locale, NFD, drop Mn); for tests.
 void lowerStripAccentsIcu(const char32_t* word, std::size_t n, std::u32string& out);
+// NFC, then Azerbaijani lower-casing (ICU locale "az": I -> ı, İ -> i, I + U+0307 -> i); marks kept.
+// Appends to `out`.
+void lowerAzerbaijani(const char32_t* word, std::size_t n, std::u32string& out);
+// The simple upper / lower case of one code point (root locale; c itself when it has none).
+char32_t simpleUpper(char32_t c);
+char32_t simpleLower(char32_t c);
+bool isLetter(char32_t c);
 
 }  // namespace lowclip::text::unicode

@@ -39,6 +39,38 @@ struct HeapEntry {
     bool operator<(const HeapEntry& o) const { return count != o.count ? count < o.count : key > o.key; }
 };
 
+// The letters of the alphabets a corpus uses, in both cases, as `basic` normalizes them: added with
+// count 0 (after every character the corpus has) when the corpus lacks them.
+void addAlphabets(const BasicTokenizer& basic, std::unordered_map<char32_t, int64_t>& charCounts) {
+    bool latin = false, cyrillic = false;
+    for (const auto& [c, count] : charCounts) {
+        if (!unicode::isLetter(c)) continue;
+        latin = latin || (c >= 0x41 && c <= 0x24F);
+        cyrillic = cyrillic || (c >= 0x400 && c <= 0x4FF);
+    }
+    if (!latin && !cyrillic) return;
+    std::u32string letters = U"0123456789";
+    if (latin) letters += U"abcdefghijklmnopqrstuvwxyz\u00E7\u0259\u011F\u0131\u00F6\u015F\u00FC\u0130";
+    if (cyrillic)
+        letters += U"\u0430\u0431\u0432\u0433\u0434\u0435\u0451\u0436\u0437\u0438\u0439\u043A\u043B\u043C"
+                   U"\u043D\u043E\u043F\u0440\u0441\u0442\u0443\u0444\u0445\u0446\u0447\u0448\u0449\u044A"
+                   U"\u044B\u044C\u044D\u044E\u044F\u04D9\u0493\u0458\u049D\u04BB\u04E9\u04AF\u04B9";
+    std::u32string forms;
+    for (char32_t c : letters) {
+        forms.push_back(c);
+        forms.push_back(unicode::simpleUpper(c));
+        forms.push_back(unicode::simpleLower(c));
+    }
+    for (char32_t c : forms) {
+        std::string s;
+        unicode::appendUtf8(s, c);
+        basic.forEachWord(s, [&](const char32_t* w, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) charCounts.emplace(w[i], 0);
+            return true;
+        });
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> buildWordPieceVocab(const std::vector<std::string>& corpus, const VocabBuilderOptions& options) {
@@ -50,7 +82,10 @@ std::vector<std::string> buildWordPieceVocab(const std::vector<std::string>& cor
     if (options.maxWordPieceLength < 1) throw Error("maximum word-piece length must be at least 1");
 
     // 1. Word counts, split exactly as the tokenizer will.
-    const BasicTokenizer basic(options.lowercase);
+    const TextNormalization normalization =
+        options.normalization == TextNormalization::None && options.lowercase ? TextNormalization::BertLower
+                                                                              : options.normalization;
+    const BasicTokenizer basic(normalization);
     std::unordered_map<std::u32string, int64_t> wordCounts;
     std::unordered_map<char32_t, int64_t> charCounts;
     for (const std::string& line : corpus) {
@@ -61,6 +96,8 @@ std::vector<std::string> buildWordPieceVocab(const std::vector<std::string>& cor
             return true;
         });
     }
+
+    if (options.completeAlphabets) addAlphabets(basic, charCounts);
 
     // 2. Specials, then the alphabet in both forms.
     std::vector<std::string> vocab = specialTokens();

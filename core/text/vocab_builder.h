@@ -7,8 +7,11 @@
 //      options.lowercase: cleaning, CJK, whitespace, lower-casing/accent stripping, punctuation),
 //      and count the words. The five special strings are not counted.
 //   2. Vocabulary = [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, then every character seen (most
-//      frequent first, ties by code point), then the "##" form of each of those characters. So every
-//      word of seen characters can be tokenized without [UNK] (except words over 100 code points,
+//      frequent first, ties by code point), then, with completeAlphabets, every letter of the
+//      alphabets the corpus uses that it did not happen to contain (Latin: a-z and the Azerbaijani
+//      letters ç ə ğ ı ö ş ü; Cyrillic: Russian and Azerbaijani Cyrillic letters; and the digits), in
+//      both cases, as the tokenizer normalizes them, then the "##" form of each of those characters.
+//      So a word of letters of those alphabets is never [UNK] (except words over 100 code points,
 //      which BERT always maps to [UNK]). This alphabet is always complete: when it alone exceeds
 //      vocabSize, the vocabulary is larger than vocabSize.
 //   3. Each word starts as its characters (first one plain, the others "##c"). Repeatedly, the
@@ -24,11 +27,15 @@
 #include <string>
 #include <vector>
 
+#include "core/text/normalization.h"
+
 namespace lowclip::text {
 
 struct VocabBuilderOptions {
     std::size_t vocabSize = 30000;         // target size including the specials (see above)
-    bool lowercase = false;                // must match the tokenizer's setting
+    bool lowercase = false;                // BERT lower-casing (TextNormalization::BertLower) ...
+    TextNormalization normalization = TextNormalization::None;  // ... or this; must match the tokenizer's
+    bool completeAlphabets = true;         // add the letters of the alphabets seen (see above)
     int64_t minFrequency = 2;              // a merge needs a pair seen at least this often
     std::size_t maxWordPieceLength = 24;   // longest piece, in code points without "##"
 };

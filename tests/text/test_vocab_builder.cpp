@@ -59,6 +59,7 @@ TEST_CASE("specials first, then every character in both forms, no duplicates") {
     const auto corpus = syntheticCorpus(400, 1);
     VocabBuilderOptions o;
     o.vocabSize = 150;  // this corpus allows about 230 tokens
+    o.completeAlphabets = false;  // exactly the characters seen (the alphabets are the next case)
     const auto vocab = buildWordPieceVocab(corpus, o);
     REQUIRE(vocab.size() >= 5);
     CHECK(std::vector<std::string>(vocab.begin(), vocab.begin() + 5) == specialTokens());
@@ -85,6 +86,42 @@ TEST_CASE("specials first, then every character in both forms, no duplicates") {
         CHECK(vocab[i].compare(0, 2, "##") == 0);
         CHECK(unicode::decodeUtf8(vocab[i]).size() == 3);
     }
+}
+
+TEST_CASE("complete alphabets: a word of letters the corpus lacked is never [UNK], in either case") {
+    // A corpus without ö, x, w, Ç and digits.
+    const std::vector<std::string> corpus{"qırmızı dairə", "mavi kvadrat", "yaşıl üçbucaq", "sarı ulduz"};
+    for (TextNormalization n : {TextNormalization::None, TextNormalization::BertLower, TextNormalization::Azerbaijani}) {
+        VocabBuilderOptions o;
+        o.vocabSize = 100;
+        o.normalization = n;
+        const auto vocab = buildWordPieceVocab(corpus, o);
+        const WordPieceTokenizer tok(vocab, n);
+        for (const std::string word : {"göl", "xəzər", "wifi", "ÖZÜ", "Çay", "2024", "QIRMIZI", "İLAN"})
+            CHECK_MSG(countUnknown(tok, {word}) == 0, normalizationName(n) << ": " << word);
+        const std::set<std::string> set(vocab.begin(), vocab.end());
+        if (n != TextNormalization::BertLower) CHECK(set.count("ö") && set.count("##ö"));  // BERT strips it to o
+        if (n == TextNormalization::None) CHECK(set.count("Ö") && set.count("##Ö") && set.count("İ"));
+        // Without the option the corpus's own letters only: ö is unknown there.
+        o.completeAlphabets = false;
+        const WordPieceTokenizer bare(buildWordPieceVocab(corpus, o), n);
+        CHECK(countUnknown(bare, {"göl"}) > 0);
+    }
+}
+
+TEST_CASE("Azerbaijani normalization: capital I is ı, İ is i, letters keep their marks") {
+    const BasicTokenizer az(TextNormalization::Azerbaijani);
+    CHECK(az.tokenize("QIRMIZI DAİRƏ") == (std::vector<std::string>{"qırmızı", "dairə"}));
+    CHECK(az.tokenize("Göl, ŞƏKİL!") == (std::vector<std::string>{"göl", ",", "şəkil", "!"}));
+    CHECK(az.tokenize("I\u0307lan") == (std::vector<std::string>{"ilan"}));  // I + combining dot above
+    CHECK(az.tokenize("o\u0308z") == (std::vector<std::string>{"\u00f6z"}));  // decomposed ö composes
+    CHECK(az.tokenize("[CLS] İki") == (std::vector<std::string>{"[CLS]", "iki"}));
+    // BERT's lower-casing, for comparison: the dotless ı is lost and marks are stripped.
+    const BasicTokenizer bert(TextNormalization::BertLower);
+    CHECK(bert.tokenize("QIRMIZI Göl") == (std::vector<std::string>{"qirmizi", "gol"}));
+    CHECK(parseNormalization("azerbaijani") == TextNormalization::Azerbaijani);
+    CHECK(parseNormalization(normalizationName(TextNormalization::BertLower)) == TextNormalization::BertLower);
+    CHECK_THROWS_WITH(parseNormalization("turkish"), lowclip::Error, "unknown text normalization");
 }
 
 TEST_CASE("round trip: no [UNK] on the corpus, frequent words and suffixes learned") {
