@@ -70,6 +70,7 @@ void print(const lowclip::io::BundleInfo& info, bool json) {
                             {"image_size", info.imageSize},
                             {"vocab_size", info.vocabSize},
                             {"lowercase", info.lowercase},
+                            {"normalization", info.normalization},
                             {"max_text_length", info.maxTextLength},
                             {"created", info.created},
                             {"source", info.source},
@@ -83,7 +84,8 @@ void print(const lowclip::io::BundleInfo& info, bool json) {
               << "text encoder: " << info.textEncoder << "\n"
               << "image:        " << info.imageArch << " at " << info.imageSize << " px\n"
               << "embedding:    " << info.projectionDim << " dimensions, loss " << info.loss << "\n"
-              << "tokenizer:    " << info.vocabSize << " tokens, " << (info.lowercase ? "lower-cased" : "cased")
+              << "tokenizer:    " << info.vocabSize << " tokens, normalization " << info.normalization
+              << (info.lowercase ? " (lower-cased)" : " (cased)")
               << ", at most " << info.maxTextLength << " tokens\n"
               << "weights:      " << info.weightsBytes << " bytes\n"
               << "source:       " << info.source << "\n";

@@ -131,13 +131,15 @@ int runTrain(cli::Args& args) {
         for (const auto& it : splits.train.items) corpus.insert(corpus.end(), it.captions.begin(), it.captions.end());
         text::VocabBuilderOptions vo;
         vo.vocabSize = 8000;
-        vo.lowercase = true;
+        vo.normalization = text::TextNormalization::Azerbaijani;
+        vo.completeAlphabets = true;
         vocab = text::buildWordPieceVocab(corpus, vo);
-        tokenizer = std::make_shared<text::WordPieceTokenizer>(vocab, true);
+        tokenizer = std::make_shared<text::WordPieceTokenizer>(vocab, vo.normalization);
         train::DemoOptions d;
         d.imageSize = imageSize;
         d.maxTextLength = 64;
         config = train::demoClipConfig(d, vocab.size());
+        config.normalization = vo.normalization;  // the bundle records what the vocabulary was built with
         torch::manual_seed(o.seed);
         model = nn::DualEncoder(config);
         say("training a small model from scratch (" + std::to_string(vocab.size()) + " tokens, " +

@@ -1,6 +1,9 @@
 #include "core/io/bundle.h"
 
+#include <algorithm>
+#include <cmath>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +18,7 @@
 #include "core/nn/state_dict.h"
 #include "core/text/tokenizer.h"
 #include "core/util/atomic_file.h"
+#include "core/util/json_config.h"
 
 namespace lowclip::io {
 
@@ -88,21 +92,163 @@ nn::LoadReport compareWeights(const TensorMap& expected, const TensorMap& weight
         if (it == weights.end()) report.missing.push_back(name);
         else if (it->second.sizes() != t.sizes())
             report.mismatched.push_back(name + ": file " + shapeOf(it->second) + " vs config " + shapeOf(t));
+        else if (it->second.scalar_type() != t.scalar_type())
+            report.mismatched.push_back(name + ": file holds " + std::string(c10::toString(it->second.scalar_type())) +
+                                        " where " + c10::toString(t.scalar_type()) + " is expected");
     }
     for (const auto& [name, t] : weights)
         if (!expected.count(name)) report.unexpected.push_back(name);
     return report;
 }
 
-nlohmann::json readJsonFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read '" + path.string() + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
+// The shape of `name` in `weights`, or "missing".
+std::string shapeIn(const TensorMap& weights, const std::string& name) {
+    auto it = weights.find(name);
+    return it == weights.end() ? std::string("missing") : shapeOf(it->second);
+}
+
+std::string dimsText(std::initializer_list<int64_t> dims) {
+    std::string s = "[";
+    bool first = true;
+    for (int64_t d : dims) {
+        s += (first ? "" : ", ") + std::to_string(d);
+        first = false;
+    }
+    return s + "]";
+}
+
+// Checks, before anything is built, that the sizes lowclip.json gives agree with the tensors in
+// model.safetensors (read from its header: the tensors are views into the mapped file), so that a
+// configuration cannot make the model allocate more than its weight file holds. Dtypes are checked
+// too: every weight is F32 (BatchNorm's step counters I64).
+void checkHeaderAgainstConfig(const nn::ClipConfig& c, const TensorMap& weights, std::vector<std::string>& problems) {
+    auto expect = [&](const std::string& name, std::initializer_list<int64_t> dims, const std::string& setting) {
+        auto it = weights.find(name);
+        std::vector<int64_t> want(dims);
+        if (it == weights.end()) {
+            problems.push_back(std::string(kBundleWeightsFile) + " has no '" + name + "' (" + setting + ")");
+            return;
+        }
+        if (it->second.sizes().vec() != want)
+            problems.push_back(std::string(kBundleWeightsFile) + " holds '" + name + "' as " + shapeIn(weights, name) +
+                               " but lowclip.json's " + setting + " needs " + dimsText(dims));
+    };
+    std::size_t wrongTypes = 0;
+    for (const auto& [name, tensor] : weights) {
+        const bool counter = name.size() >= 19 && name.compare(name.size() - 19, 19, "num_batches_tracked") == 0;
+        const at::ScalarType want = counter ? at::kLong : at::kFloat;
+        if (tensor.scalar_type() != want && wrongTypes++ < 3)
+            problems.push_back(std::string(kBundleWeightsFile) + " holds '" + name + "' as " +
+                               c10::toString(tensor.scalar_type()) + " where " + c10::toString(want) + " is expected");
+    }
+    if (wrongTypes > 3)
+        problems.push_back("... and " + std::to_string(wrongTypes - 3) + " more tensors of the wrong type");
+    const auto& t = c.text;
+    const std::string bert = "text_encoder.config";
+    expect("text_encoder.embeddings.word_embeddings.weight", {t.vocabSize, t.hiddenSize}, bert + " vocab_size/hidden_size");
+    expect("text_encoder.embeddings.position_embeddings.weight", {t.maxPositions, t.hiddenSize},
+           bert + " max_position_embeddings");
+    expect("text_encoder.embeddings.token_type_embeddings.weight", {t.typeVocabSize, t.hiddenSize}, bert + " type_vocab_size");
+    expect("text_encoder.encoder.layer.0.intermediate.dense.weight", {t.intermediateSize, t.hiddenSize},
+           bert + " intermediate_size");
+    int64_t layers = 0;
+    const std::string layerPrefix = "text_encoder.encoder.layer.";
+    for (const auto& [name, tensor] : weights) {
+        if (name.compare(0, layerPrefix.size(), layerPrefix) != 0) continue;
+        std::size_t end = layerPrefix.size();
+        int64_t n = 0;
+        while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end])) && n < (int64_t{1} << 40))
+            n = n * 10 + (name[end++] - '0');
+        if (end > layerPrefix.size()) layers = std::max(layers, n + 1);
+    }
+    if (layers != t.numLayers)
+        problems.push_back(std::string(kBundleWeightsFile) + " holds " + std::to_string(layers) +
+                           " text encoder layers but lowclip.json's " + bert + " num_hidden_layers is " +
+                           std::to_string(t.numLayers));
+    const int64_t d = c.projectionDim;
+    expect("text_projection.projection.weight", {d, t.hiddenSize}, "projection.dim");
+    expect("text_projection.fc.weight", {d, d}, "projection.dim");
+    expect("image_projection.fc.weight", {d, d}, "projection.dim");
+    auto ip = weights.find("image_projection.projection.weight");
+    if (ip == weights.end() || ip->second.dim() != 2 || ip->second.size(0) != d)
+        problems.push_back(std::string(kBundleWeightsFile) + " holds 'image_projection.projection.weight' as " +
+                           shapeIn(weights, "image_projection.projection.weight") + " but lowclip.json's projection.dim needs [" +
+                           std::to_string(d) + ", features]");
+    // The image tower's sizes: no number in its configuration may exceed the largest dimension of its
+    // weights (a channel count, a kernel or a patch is never larger than the tensors it makes; numbers
+    // up to 64, such as a ResNet's width_per_group, always pass). This bounds the tower without
+    // building it, it does not prove the fit: the exact comparison follows once the model is built.
+    int64_t largest = 0;
+    for (const auto& [name, tensor] : weights)
+        if (name.compare(0, 14, "image_encoder.") == 0)
+            for (int64_t s : tensor.sizes()) largest = std::max(largest, s);
+    // Depths (blocks per stage) add up to fewer blocks than there are tensors, and the width and depth
+    // multipliers stay within what real models use.
+    int64_t imageTensors = 0;
+    for (const auto& [name, tensor] : weights)
+        if (name.compare(0, 14, "image_encoder.") == 0) ++imageTensors;
+    double blocks = 0;
+    struct Item {
+        std::string where;
+        const nlohmann::json* value;
+        bool depth;  // under a key that counts blocks
+    };
+    std::vector<Item> stack{{"image_encoder.config", &c.imageConfig, false}};
+    std::size_t visited = 0;
+    bool bad = false;
+    while (!stack.empty() && visited < 100000 && !bad) {
+        Item item = stack.back();
+        stack.pop_back();
+        ++visited;
+        const nlohmann::json* v = item.value;
+        if (v->is_object()) {
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                if (it.key() == "image_size") continue;
+                const bool depth = it.key() == "layers" || it.key() == "depths" || it.key() == "num_layers";
+                stack.push_back({item.where + "." + it.key(), &*it, item.depth || depth});
+            }
+        } else if (v->is_array()) {
+            for (std::size_t i = 0; i < v->size(); ++i)
+                stack.push_back({item.where + "[" + std::to_string(i) + "]", &(*v)[i], item.depth});
+        } else if (v->is_number()) {
+            double x = v->get<double>();
+            const bool multiplier = item.where.size() >= 5 && item.where.compare(item.where.size() - 5, 5, "_mult") == 0;
+            if (!(std::fabs(x) <= static_cast<double>(std::max<int64_t>(largest, 64))) || (multiplier && !(x <= 4.0))) {
+                problems.push_back("lowclip.json's " + item.where + " is " + v->dump() + ", larger than the image encoder's " +
+                                   "weights in " + kBundleWeightsFile + " allow (their largest dimension is " +
+                                   std::to_string(largest) + ")");
+                bad = true;
+            } else if (item.depth) {
+                blocks += std::fabs(x);
+            }
+        }
+    }
+    if (visited >= 100000) problems.push_back("lowclip.json's image_encoder.config is too large");
+    if (!bad && blocks > static_cast<double>(imageTensors))
+        problems.push_back("lowclip.json's image_encoder.config describes " + std::to_string(static_cast<int64_t>(blocks)) +
+                           " blocks, more than the " + std::to_string(imageTensors) + " image encoder tensors in " +
+                           kBundleWeightsFile + " can hold");
+    // The input side shapes only a ViT: its position table has (image_size / patch_size)^2 + 1 rows.
+    std::string family;
     try {
-        return nlohmann::json::parse(ss.str());
-    } catch (const nlohmann::json::exception& e) {
-        throw Error("'" + path.string() + "' is not valid JSON: " + e.what());
+        family = nn::backboneFamily(c.imageArch);
+    } catch (const Error&) {
+    }
+    if (family == "vit") {
+        nlohmann::json full = canonicalBackbone(family, c.imageConfig);
+        if (c.imageArch != family) {
+            nlohmann::json merged = nn::presetConfig(c.imageArch);
+            for (auto it = c.imageConfig.begin(); it != c.imageConfig.end(); ++it) merged[it.key()] = it.value();
+            full = canonicalBackbone(family, merged);
+        }
+        auto side = util::exactInteger(full.value("image_size", nlohmann::json()), 1, 1 << 20);
+        auto patch = util::exactInteger(full.value("patch_size", nlohmann::json()), 1, 1 << 20);
+        auto pos = weights.find("image_encoder.encoder.pos_embedding");
+        if (!side || !patch || pos == weights.end() || pos->second.dim() != 3 ||
+            pos->second.size(1) != (*side / *patch) * (*side / *patch) + 1)
+            problems.push_back("lowclip.json's image_encoder.config image_size/patch_size do not fit "
+                               "'image_encoder.encoder.pos_embedding' " +
+                               shapeIn(weights, "image_encoder.encoder.pos_embedding") + " in " + kBundleWeightsFile);
     }
 }
 
@@ -117,7 +263,7 @@ struct Opened {
 Opened openFiles(const std::string& dir) {
     Opened o;
     o.info = readBundleInfo(dir);
-    o.config = nn::ClipConfig::fromJson(o.info.raw);
+    o.config = nn::ClipConfig::fromJson(o.info.raw, (fs::path(dir) / kBundleConfigFile).string());
     fs::path root(dir);
     std::vector<std::string> problems;
     fs::path vocabPath = root / kBundleVocabFile;
@@ -129,6 +275,13 @@ Opened openFiles(const std::string& dir) {
             problems.push_back(std::string(kBundleVocabFile) + " has " + std::to_string(o.vocab.size()) +
                                " tokens but the text encoder's embedding table has " +
                                std::to_string(o.config.text.vocabSize) + " rows (vocabulary size mismatch)");
+        std::string missing;
+        for (const char* special : {"[PAD]", "[UNK]", "[CLS]", "[SEP]"})
+            if (std::find(o.vocab.begin(), o.vocab.end(), special) == o.vocab.end())
+                missing += (missing.empty() ? "" : ", ") + std::string(special);
+        if (!missing.empty())
+            problems.push_back(std::string(kBundleVocabFile) + " lacks the special token(s) " + missing +
+                               " that the tokenizer needs");
     }
     fs::path weightsPath = root / kBundleWeightsFile;
     if (!fs::is_regular_file(weightsPath)) {
@@ -136,6 +289,7 @@ Opened openFiles(const std::string& dir) {
     } else {
         try {
             o.weights = readSafetensors(weightsPath.string()).tensors;
+            checkHeaderAgainstConfig(o.config, o.weights, problems);
         } catch (const Error& e) {
             problems.push_back(e.what());
         }
@@ -143,24 +297,68 @@ Opened openFiles(const std::string& dir) {
     if (!problems.empty()) {
         std::string m = "model bundle '" + dir + "' is broken:";
         for (const auto& p : problems) m += "\n  - " + p;
-        throw Error(m);
+        throw Error(ErrorCode::InvalidFile, m, {{"path", dir}, {"reason", problems.front()}});
     }
     return o;
 }
 
 nn::DualEncoder buildModel(const std::string& dir, const nn::ClipConfig& config) {
+    const std::string what = "model bundle '" + dir + "': cannot build the model its lowclip.json describes";
     try {
         return nn::DualEncoder(config);
     } catch (const Error& e) {
-        throw Error("model bundle '" + dir + "': cannot build the model its lowclip.json describes: " + e.what());
+        throw Error(ErrorCode::InvalidFile, what + ": " + e.what(), {{"path", dir}, {"reason", e.what()}});
+    } catch (const std::bad_alloc&) {
+        throw Error(ErrorCode::InvalidFile, what + " (it needs more memory than there is)", {{"path", dir}, {"reason", "too large"}});
+    } catch (const std::exception&) {  // LibTorch's own text stays out of the message
+        throw Error(ErrorCode::InvalidFile, what + " (its sizes are impossible)", {{"path", dir}, {"reason", "impossible sizes"}});
     }
 }
 
 void checkFits(const std::string& dir, const TensorMap& expected, const TensorMap& weights) {
     nn::LoadReport report = compareWeights(expected, weights);
     if (!report.ok())
-        throw Error("model bundle '" + dir + "': " + kBundleWeightsFile + " does not fit lowclip.json:" +
-                    report.describe());
+        throw Error(ErrorCode::InvalidFile,
+                    "model bundle '" + dir + "': " + kBundleWeightsFile + " does not fit lowclip.json:" + report.describe(),
+                    {{"path", dir}, {"reason", "weights do not fit"}});
+}
+
+// An existing folder at `target` may be replaced by a new bundle only when it is empty, or is a
+// readable bundle that holds nothing but the three bundle files: nothing of the user's is deleted.
+void checkReplaceable(const fs::path& target) {
+    std::error_code ec;
+    fs::file_status st = fs::symlink_status(target, ec);
+    if (ec || !fs::exists(st)) return;
+    auto refuse = [&](const std::string& why) {
+        throw Error(ErrorCode::AlreadyExists,
+                    "cannot write the model bundle: '" + target.string() + "' " + why +
+                        "; refusing to replace it (choose another folder)",
+                    {{"path", target.string()}, {"reason", why}});
+    };
+    if (fs::is_symlink(st)) refuse("is a symbolic link");
+    if (!fs::is_directory(st)) refuse("exists and is not a folder");
+    std::vector<std::string> others;
+    bool any = false;
+    for (fs::directory_iterator it(target, ec), end; !ec && it != end; it.increment(ec)) {
+        any = true;
+        const std::string name = it->path().filename().string();
+        const bool bundleFile = name == kBundleConfigFile || name == kBundleWeightsFile || name == kBundleVocabFile;
+        std::error_code tec;
+        if (!bundleFile || !it->is_regular_file(tec) || it->is_symlink(tec)) others.push_back(name);
+    }
+    if (ec) refuse("cannot be listed (" + ec.message() + ")");
+    if (!any) return;
+    if (!others.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < others.size() && i < 3; ++i) list += (i ? ", " : "") + others[i];
+        if (others.size() > 3) list += ", ...";
+        refuse("is a folder that is not only a model bundle (it also holds " + list + ")");
+    }
+    try {
+        readBundleInfo(target.string());
+    } catch (const Error& e) {
+        refuse("is a folder that is not a valid model bundle (" + std::string(e.what()) + ")");
+    }
 }
 
 // Writes the three files into a temporary folder beside `dir` and swaps it into place.
@@ -173,13 +371,7 @@ void writeBundleFolder(const std::string& dir, const TensorMap& weights, const n
     std::error_code ec;
     fs::create_directories(parent, ec);
     if (ec) throw Error("cannot create folder '" + parent.string() + "': " + ec.message());
-    if (fs::exists(target)) {
-        if (!fs::is_directory(target))
-            throw Error("cannot write the model bundle: '" + target.string() + "' exists and is not a folder");
-        if (!fs::is_empty(target) && !fs::exists(target / kBundleConfigFile))
-            throw Error("cannot write the model bundle: '" + target.string() +
-                        "' is a folder that is not a model bundle; refusing to replace it (choose another folder)");
-    }
+    checkReplaceable(target);
     util::replaceFolder(target.string(), [&](const std::string& tmp) {
         std::string vocabText;
         for (const auto& t : vocab) {
@@ -238,36 +430,48 @@ std::vector<std::string> readVocabFile(const std::string& path) {
 
 BundleInfo readBundleInfo(const std::string& dir) {
     fs::path root(dir);
-    if (!fs::is_directory(root)) throw Error("model bundle folder '" + dir + "' does not exist");
+    if (!fs::is_directory(root))
+        throw Error(ErrorCode::NotFound, "model bundle folder '" + dir + "' does not exist", {{"path", dir}});
     fs::path cfgPath = root / kBundleConfigFile;
     if (!fs::is_regular_file(cfgPath))
-        throw Error("'" + dir + "' is not a LowCLIP model bundle: " + kBundleConfigFile + " is missing");
-    nlohmann::json j = readJsonFile(cfgPath);
-    if (!j.is_object()) throw Error("'" + cfgPath.string() + "' must hold a JSON object");
-    auto fmt = j.find("format");
-    if (fmt == j.end() || !fmt->is_string() || fmt->get<std::string>() != kBundleFormatName)
-        throw Error("'" + cfgPath.string() + "' does not describe a LowCLIP model bundle (\"format\" must be \"" +
-                    kBundleFormatName + "\")");
-    auto ver = j.find("format_version");
-    if (ver == j.end() || !ver->is_number_integer())
-        throw Error("'" + cfgPath.string() + "' has no integer \"format_version\"");
-    int version = ver->get<int>();
+        throw Error(ErrorCode::InvalidFile, "'" + dir + "' is not a LowCLIP model bundle: " + kBundleConfigFile + " is missing",
+                    {{"path", dir}, {"reason", std::string(kBundleConfigFile) + " is missing"}});
+    const std::string cfgFile = cfgPath.string();
+    nlohmann::json j = util::readJsonFile(cfgFile);
+    const util::JsonObject top(j, cfgFile);
+    if (top.string("format", "", 256) != kBundleFormatName)
+        throw Error(ErrorCode::InvalidFile,
+                    "'" + cfgFile + "' does not describe a LowCLIP model bundle (\"format\" must be \"" + kBundleFormatName + "\")",
+                    {{"path", cfgFile}, {"key", "format"}, {"reason", "not a LowCLIP bundle"}});
+    top.require("format_version");
+    const int64_t version =
+        top.integer("format_version", 0, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
     if (version < 1 || version > kBundleFormatVersion)
-        throw Error("'" + cfgPath.string() + "': bundle format version " + std::to_string(version) +
-                    " is not supported (this LowCLIP reads version " + std::to_string(kBundleFormatVersion) +
-                    "); a newer LowCLIP may read it");
-    nn::ClipConfig config;
-    try {
-        config = nn::ClipConfig::fromJson(j);
-    } catch (const Error& e) {
-        throw Error("'" + cfgPath.string() + "': " + e.what());
-    }
+        throw Error(ErrorCode::Unsupported,
+                    "'" + cfgFile + "': bundle format version " + std::to_string(version) +
+                        " is not supported (this LowCLIP reads version " + std::to_string(kBundleFormatVersion) +
+                        "); a newer LowCLIP may read it",
+                    {{"path", cfgFile}, {"what", "format_version " + std::to_string(version)}});
+    top.rejectUnknown({"format", "format_version", "name", "text_encoder", "image_encoder", "projection", "loss", "image",
+                       "tokenizer", "weights", "provenance", "metrics"});
+    const util::JsonObject weightsSection = top.object("weights");
+    weightsSection.rejectUnknown({"file", "dtype"});
+    weightsSection.choice("file", kBundleWeightsFile, {kBundleWeightsFile});
+    weightsSection.choice("dtype", "F32", {"F32"});
+    const util::JsonObject tokenizerSection = top.object("tokenizer");
+    tokenizerSection.choice("type", "wordpiece", {"wordpiece"});
+    tokenizerSection.choice("vocab_file", kBundleVocabFile, {kBundleVocabFile});
+    std::string name = top.string("name", "", 1024);
+    nn::ClipConfig config = nn::ClipConfig::fromJson(j, cfgFile);
+    if (auto vs = tokenizerSection.optionalInteger("vocab_size", 1, std::numeric_limits<int64_t>::max());
+        vs && *vs != config.text.vocabSize)
+        tokenizerSection.fail("vocab_size", "is " + std::to_string(*vs) + " but the text encoder's embedding table has " +
+                                                std::to_string(config.text.vocabSize) + " rows");
     BundleInfo info;
     info.dir = dir;
-    info.formatVersion = version;
+    info.formatVersion = static_cast<int>(version);
     info.raw = j;
-    if (auto it = j.find("name"); it != j.end() && it->is_string()) info.name = it->get<std::string>();
-    if (info.name.empty()) info.name = folderName(dir);
+    info.name = name.empty() ? folderName(dir) : name;
     const auto& t = config.text;
     info.textEncoder = "bert (" + std::to_string(t.numLayers) + " layers, hidden " + std::to_string(t.hiddenSize) + ", " +
                        std::to_string(t.numHeads) + " heads, vocab " + std::to_string(t.vocabSize) + ")";
@@ -276,7 +480,8 @@ BundleInfo readBundleInfo(const std::string& dir) {
     info.loss = config.loss;
     info.imageSize = config.imageSize;
     info.vocabSize = t.vocabSize;
-    info.lowercase = config.lowercase;
+    info.lowercase = config.normalization != text::TextNormalization::None;
+    info.normalization = nn::ClipConfig{config}.toJson()["tokenizer"]["normalization"].get<std::string>();
     info.maxTextLength = config.maxTextLength;
     if (auto p = j.find("provenance"); p != j.end() && p->is_object()) {
         if (auto c = p->find("created"); c != p->end() && c->is_string()) info.created = c->get<std::string>();
@@ -306,7 +511,7 @@ LoadedBundle loadBundle(const std::string& dir, const std::string& device) {
     b.model->to(dev);
     b.model->eval();
     b.config = o.config;
-    b.tokenizer = std::make_shared<text::WordPieceTokenizer>(o.vocab, o.config.lowercase);
+    b.tokenizer = std::make_shared<text::WordPieceTokenizer>(o.vocab, o.config.normalization);
     b.vocab = std::move(o.vocab);
     b.info = std::move(o.info);
     return b;

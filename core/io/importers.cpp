@@ -10,6 +10,7 @@
 #include "core/io/bundle.h"
 #include "core/io/formats/torch_archive.h"
 #include "core/nn/state_dict.h"
+#include "core/util/json_config.h"
 
 namespace lowclip::io {
 
@@ -23,26 +24,21 @@ void requireFile(const std::string& path, const std::string& what) {
     if (!fs::is_regular_file(path)) throw Error(what + " '" + path + "' is not a file");
 }
 
+// The JSON object in `path`, or nullopt when there is no such file; a file that is there but
+// broken is an error naming it (a config beside the weights should not be skipped silently).
 std::optional<nlohmann::json> tryReadJson(const fs::path& path) {
-    if (!fs::is_regular_file(path)) return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    try {
-        return nlohmann::json::parse(ss.str());
-    } catch (const nlohmann::json::exception&) {
-        return std::nullopt;
-    }
+    if (!fs::exists(path)) return std::nullopt;
+    nlohmann::json j = util::readJsonFile(path.string());
+    util::JsonObject check(j, path.string());
+    return j;
 }
 
 // do_lower_case from tokenizer_config.json, else config.json, in `folder`; nullopt when neither says.
 std::optional<bool> lowercaseHint(const fs::path& folder) {
     for (const char* name : {"tokenizer_config.json", "config.json"}) {
         auto j = tryReadJson(folder / name);
-        if (j && j->is_object()) {
-            auto it = j->find("do_lower_case");
-            if (it != j->end() && it->is_boolean()) return it->get<bool>();
-        }
+        if (!j) continue;
+        if (auto v = util::JsonObject(*j, (folder / name).string()).optionalBoolean("do_lower_case")) return v;
     }
     return std::nullopt;
 }
@@ -56,7 +52,7 @@ void applyCommonOptions(nn::ClipConfig& c, int imageSize, int maxTextLength, con
     if (loss != "simpleclip" && loss != "infonce") throw Error("unknown loss '" + loss + "' (use simpleclip or infonce)");
     c.loss = loss;
     c.temperature = temperature;
-    c.lowercase = lowercase;
+    c.normalization = lowercase ? text::TextNormalization::BertLower : text::TextNormalization::None;
     c.validate();
 }
 
@@ -77,7 +73,7 @@ BundleInfo importSimpleClip(const SimpleClipImportOptions& o) {
         // A Hugging Face config.json beside the vocabulary (same folder) tells the attention heads.
         fs::path beside = fs::path(o.vocab).parent_path() / "config.json";
         auto j = tryReadJson(beside);
-        if (j && j->is_object() && j->contains("hidden_size") && j->contains("num_attention_heads"))
+        if (j && j->contains("hidden_size") && j->contains("num_attention_heads"))
             hint = nn::BertConfig::fromJsonFile(beside.string());
     }
 
@@ -128,8 +124,9 @@ BundleInfo importBase(const BaseImportOptions& o) {
     c.projectionDim = o.projectionDim;
     c.dropout = o.dropout;
     int imageSize = o.imageSize;
-    if (imageSize <= 0 && tower.config.contains("image_size") && tower.config["image_size"].is_number_integer())
-        imageSize = tower.config["image_size"].get<int>();
+    if (imageSize <= 0)
+        if (auto side = util::exactInteger(tower.config.value("image_size", nlohmann::json()), 1, 8192))
+            imageSize = static_cast<int>(*side);
     bool lowercase = o.lowercase ? *o.lowercase : lowercaseHint(o.bertFolder).value_or(false);
     applyCommonOptions(c, imageSize, o.maxTextLength, o.loss, o.temperature, lowercase);
 

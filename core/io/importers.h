@@ -35,7 +35,8 @@ struct BundleInfo {
     std::string loss;            // "simpleclip" or "infonce"
     int imageSize = 0;
     int64_t vocabSize = 0;       // rows of the text embedding table
-    bool lowercase = false;
+    bool lowercase = false;      // any normalization other than "none"
+    std::string normalization;   // the tokenizer's: "none", "lower" or "azerbaijani"
     int maxTextLength = 0;
     std::string created;         // ISO 8601 UTC
     std::string source;          // where it came from ("import simpleclip ...", "train ...", "demo")

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/io/formats/torch_archive.h"
 #include "core/nn/state_dict.h"
+#include "core/util/json_config.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -31,40 +32,6 @@ namespace lowclip::nn {
 // Configuration
 
 namespace {
-
-template <typename T>
-T field(const nlohmann::json& json, const char* name, const T& fallback, bool required) {
-    auto it = json.find(name);
-    if (it == json.end() || it->is_null()) {
-        if (required) throw Error(std::string("BERT config: required field \"") + name + "\" is missing");
-        return fallback;
-    }
-    try {
-        return it->get<T>();
-    } catch (const nlohmann::json::exception&) {
-        throw Error(std::string("BERT config: field \"") + name + "\" has the wrong type (" + it->type_name() + ")");
-    }
-}
-
-int64_t intField(const nlohmann::json& json, const char* name, int64_t fallback, bool required) {
-    auto it = json.find(name);
-    if (it != json.end() && it->is_number_float()) {
-        double v = it->get<double>();
-        if (v != std::floor(v))
-            throw Error(std::string("BERT config: field \"") + name + "\" must be a whole number, not " + it->dump());
-        return static_cast<int64_t>(v);
-    }
-    if (it != json.end() && !it->is_null() && !it->is_number())
-        throw Error(std::string("BERT config: field \"") + name + "\" must be a number, not " + it->dump());
-    return field<int64_t>(json, name, fallback, required);
-}
-
-double numberField(const nlohmann::json& json, const char* name, double fallback) {
-    auto it = json.find(name);
-    if (it != json.end() && !it->is_null() && !it->is_number())
-        throw Error(std::string("BERT config: field \"") + name + "\" must be a number, not " + it->dump());
-    return field<double>(json, name, fallback, false);
-}
 
 bool knownActivation(const std::string& act) {
     return act == "gelu" || act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "relu" || act == "silu" ||
@@ -94,46 +61,41 @@ void BertConfig::validate() const {
         throw Error("BERT config: hidden_act \"" + hiddenAct + "\" is not supported (use gelu, gelu_new, relu or silu)");
 }
 
-BertConfig BertConfig::fromJson(const nlohmann::json& json) {
-    if (!json.is_object()) throw Error("BERT config: expected a JSON object, got " + std::string(json.type_name()));
-    if (auto it = json.find("model_type"); it != json.end() && it->is_string() && it->get<std::string>() != "bert")
-        throw Error("BERT config: model_type is \"" + it->get<std::string>() +
-                    "\"; only \"bert\" models (BertModel weight names) are supported");
-    if (auto it = json.find("position_embedding_type");
-        it != json.end() && it->is_string() && it->get<std::string>() != "absolute")
-        throw Error("BERT config: position_embedding_type \"" + it->get<std::string>() +
-                    "\" is not supported (only \"absolute\")");
+BertConfig BertConfig::fromJson(const nlohmann::json& json, const std::string& file, const std::string& where) {
+    const util::JsonObject j(json, file, where);
+    const std::string modelType = j.string("model_type", "bert", 256);
+    if (modelType != "bert")
+        j.fail("model_type", "is \"" + modelType + "\"; only \"bert\" models (BertModel weight names) are supported");
+    const std::string positions = j.string("position_embedding_type", "absolute", 256);
+    if (positions != "absolute")
+        j.fail("position_embedding_type", "is \"" + positions + "\"; only \"absolute\" is supported");
+    // Sizes far above any real BERT and far below what overflows; the weights decide the rest.
     BertConfig c;
-    c.vocabSize = intField(json, "vocab_size", c.vocabSize, true);
-    c.hiddenSize = intField(json, "hidden_size", c.hiddenSize, true);
-    c.numLayers = intField(json, "num_hidden_layers", c.numLayers, true);
-    c.numHeads = intField(json, "num_attention_heads", c.numHeads, true);
-    c.intermediateSize = intField(json, "intermediate_size", c.intermediateSize, true);
-    c.maxPositions = intField(json, "max_position_embeddings", 512, false);
-    c.typeVocabSize = intField(json, "type_vocab_size", 2, false);
-    c.layerNormEps = numberField(json, "layer_norm_eps", 1e-12);
-    c.hiddenDropout = numberField(json, "hidden_dropout_prob", 0.1);
-    c.attentionDropout = numberField(json, "attention_probs_dropout_prob", 0.1);
-    c.hiddenAct = field<std::string>(json, "hidden_act", "gelu", false);
-    c.validate();
+    for (const char* key : {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"})
+        j.require(key);
+    c.vocabSize = j.integer("vocab_size", c.vocabSize, 1, int64_t{1} << 24);
+    c.hiddenSize = j.integer("hidden_size", c.hiddenSize, 1, int64_t{1} << 16);
+    c.numLayers = j.integer("num_hidden_layers", c.numLayers, 1, 1024);
+    c.numHeads = j.integer("num_attention_heads", c.numHeads, 1, 4096);
+    c.intermediateSize = j.integer("intermediate_size", c.intermediateSize, 1, int64_t{1} << 18);
+    c.maxPositions = j.integer("max_position_embeddings", 512, 1, int64_t{1} << 20);
+    c.typeVocabSize = j.integer("type_vocab_size", 2, 1, 1 << 16);
+    c.layerNormEps = j.number("layer_norm_eps", 1e-12, 0.0, 1.0);
+    c.hiddenDropout = j.number("hidden_dropout_prob", 0.1, 0.0, 1.0);
+    c.attentionDropout = j.number("attention_probs_dropout_prob", 0.1, 0.0, 1.0);
+    c.hiddenAct = j.string("hidden_act", "gelu", 256);
+    try {
+        c.validate();
+    } catch (const Error& e) {
+        std::string reason = e.what();
+        Error::Details d{{"reason", reason}};
+        if (!file.empty()) d["path"] = file;
+        throw Error(ErrorCode::InvalidFile, file.empty() ? reason : "'" + file + "': " + reason, std::move(d));
+    }
     return c;
 }
 
-BertConfig BertConfig::fromJsonFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot open BERT config " + path);
-    nlohmann::json json;
-    try {
-        json = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error("BERT config " + path + " is not valid JSON: " + e.what());
-    }
-    try {
-        return fromJson(json);
-    } catch (const Error& e) {
-        throw Error(std::string(e.what()) + " (in " + path + ")");
-    }
-}
+BertConfig BertConfig::fromJsonFile(const std::string& path) { return fromJson(util::readJsonFile(path), path); }
 
 nlohmann::json BertConfig::toJson() const {
     return nlohmann::json{{"architectures", {"BertModel"}},

@@ -40,7 +40,9 @@ struct BertConfig {
     // that are absent take Hugging Face's defaults except the five that fix the shape (vocab_size,
     // hidden_size, num_hidden_layers, num_attention_heads, intermediate_size), which are required.
     // Throws lowclip::Error naming the field for a missing, mistyped or impossible value.
-    static BertConfig fromJson(const nlohmann::json& json);
+    // Sizes are range-checked (exact integers); errors are lowclip::Error InvalidFile naming `file`
+    // and the key path under `where`. Keys that Hugging Face writes beside these are ignored.
+    static BertConfig fromJson(const nlohmann::json& json, const std::string& file = "", const std::string& where = "");
     static BertConfig fromJsonFile(const std::string& path);
     nlohmann::json toJson() const;  // Hugging Face field names, readable by fromJson and by transformers
     static BertConfig mbertBase();  // bert-base-multilingual-cased: 119547 / 768 / 12 layers / 12 heads / 3072

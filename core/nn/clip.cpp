@@ -11,12 +11,18 @@
 #include "core/error.h"
 #include "core/nn/efficientnet.h"
 #include "core/nn/state_dict.h"
+#include "core/util/json_config.h"
 
 namespace lowclip::nn {
 
 namespace {
 
 const double kLogitScaleMax = std::log(100.0);
+
+// Bounds of a model configuration's sizes (far above any real model, far below what overflows).
+constexpr int64_t kMaxProjectionDim = 1 << 16;
+constexpr int64_t kMaxImageSide = 8192;
+constexpr int64_t kMaxTextPositions = 1 << 16;
 
 bool startsWith(const std::string& s, const std::string& prefix) {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -34,57 +40,21 @@ std::string shapeOf(const at::Tensor& t) {
     return os.str();
 }
 
-// ---- JSON field access with messages naming the field ----
+// ---- tokenizer normalization names in lowclip.json (text::normalizationName's spelling) ----
 
-const nlohmann::json* member(const nlohmann::json& obj, const char* key, const std::string& where) {
-    if (!obj.is_object()) throw Error("model config: '" + where + "' must be a JSON object");
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return nullptr;
-    return &*it;
-}
-
-template <typename T>
-void readNumber(const nlohmann::json& obj, const char* key, const std::string& where, T& out) {
-    const nlohmann::json* v = member(obj, key, where);
-    if (!v) return;
-    if (!v->is_number()) throw Error("model config: '" + where + "." + key + "' must be a number");
-    if constexpr (std::is_integral_v<T>) {
-        if (!v->is_number_integer()) throw Error("model config: '" + where + "." + key + "' must be an integer");
+const char* normalizationKey(text::TextNormalization n) {
+    switch (n) {
+    case text::TextNormalization::BertLower: return "lower";
+    case text::TextNormalization::Azerbaijani: return "azerbaijani";
+    case text::TextNormalization::None: break;
     }
-    out = v->get<T>();
+    return "none";
 }
 
-void readString(const nlohmann::json& obj, const char* key, const std::string& where, std::string& out) {
-    const nlohmann::json* v = member(obj, key, where);
-    if (!v) return;
-    if (!v->is_string()) throw Error("model config: '" + where + "." + key + "' must be a string");
-    out = v->get<std::string>();
-}
-
-void readBool(const nlohmann::json& obj, const char* key, const std::string& where, bool& out) {
-    const nlohmann::json* v = member(obj, key, where);
-    if (!v) return;
-    if (!v->is_boolean()) throw Error("model config: '" + where + "." + key + "' must be true or false");
-    out = v->get<bool>();
-}
-
-void readTriple(const nlohmann::json& obj, const char* key, const std::string& where, std::array<float, 3>& out) {
-    const nlohmann::json* v = member(obj, key, where);
-    if (!v) return;
-    if (!v->is_array() || v->size() != 3)
-        throw Error("model config: '" + where + "." + key + "' must be a list of 3 numbers");
-    for (std::size_t i = 0; i < 3; ++i) {
-        if (!(*v)[i].is_number()) throw Error("model config: '" + where + "." + key + "' must be a list of 3 numbers");
-        out[i] = (*v)[i].get<float>();
-    }
-}
-
-const nlohmann::json& objectOrEmpty(const nlohmann::json& obj, const char* key) {
-    static const nlohmann::json empty = nlohmann::json::object();
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return empty;
-    if (!it->is_object()) throw Error(std::string("model config: '") + key + "' must be a JSON object");
-    return *it;
+text::TextNormalization normalizationFromKey(const std::string& name) {
+    if (name == "lower") return text::TextNormalization::BertLower;
+    if (name == "azerbaijani") return text::TextNormalization::Azerbaijani;
+    return text::TextNormalization::None;
 }
 
 // Numbers n for which some key starts with prefix + n + ".".
@@ -129,54 +99,69 @@ nlohmann::json ClipConfig::toJson() const {
                   {"mean", {mean[0], mean[1], mean[2]}},
                   {"std", {std[0], std[1], std[2]}},
                   {"interpolation", interpolation}};
-    j["tokenizer"] = {{"lowercase", lowercase}, {"max_length", maxTextLength}};
+    // "lowercase" too, for readers that predate "normalization".
+    j["tokenizer"] = {{"normalization", normalizationKey(normalization)},
+                      {"lowercase", normalization != text::TextNormalization::None},
+                      {"max_length", maxTextLength}};
     return j;
 }
 
-ClipConfig ClipConfig::fromJson(const nlohmann::json& j) {
-    if (!j.is_object()) throw Error("model config must be a JSON object");
+ClipConfig ClipConfig::fromJson(const nlohmann::json& j, const std::string& file) {
+    const util::JsonObject top(j, file);
     ClipConfig c;
-    const nlohmann::json& te = objectOrEmpty(j, "text_encoder");
-    std::string textType = "bert";
-    readString(te, "type", "text_encoder", textType);
-    if (textType != "bert")
-        throw Error("model config: text_encoder.type '" + textType + "' is not supported (only 'bert')");
-    auto tc = te.find("config");
-    if (tc == te.end() || !tc->is_object()) throw Error("model config: 'text_encoder.config' (the BERT config) is missing");
+    const util::JsonObject te = top.object("text_encoder");
+    te.rejectUnknown({"type", "config"});
+    te.choice("type", "bert", {"bert"});
+    te.require("config");
+    c.text = BertConfig::fromJson(te.object("config").json(), file, te.path("config"));
+
+    const util::JsonObject ie = top.object("image_encoder");
+    ie.rejectUnknown({"arch", "config"});
+    ie.require("arch");
+    c.imageArch = ie.string("arch", "", 128);
+    if (c.imageArch.empty()) ie.fail("arch", "is empty");
+    c.imageConfig = ie.object("config").json();
+
+    const util::JsonObject pr = top.object("projection");
+    pr.rejectUnknown({"dim", "dropout"});
+    c.projectionDim = pr.integer("dim", c.projectionDim, 1, kMaxProjectionDim);
+    c.dropout = pr.number("dropout", c.dropout, 0.0, 0.999999);
+
+    const util::JsonObject lo = top.object("loss");
+    lo.rejectUnknown({"kind", "temperature", "logit_scale_init"});
+    c.loss = lo.choice("kind", c.loss, {"simpleclip", "infonce"});
+    c.temperature = lo.number("temperature", c.temperature, 1e-6, 1e6);
+    c.logitScaleInit = lo.number("logit_scale_init", c.logitScaleInit, -100.0, 100.0);
+
+    const util::JsonObject im = top.object("image");
+    im.rejectUnknown({"size", "resize_size", "mean", "std", "interpolation"});
+    c.imageSize = static_cast<int>(im.integer("size", c.imageSize, 1, kMaxImageSide));
+    c.resizeSize = static_cast<int>(im.integer("resize_size", c.resizeSize, 0, 2 * kMaxImageSide));
+    auto triple = [&](const char* key, std::array<float, 3>& out, double min) {
+        std::vector<double> v = im.numbers(key, 3, {out[0], out[1], out[2]}, min, 1000.0);
+        for (std::size_t i = 0; i < 3; ++i) out[i] = static_cast<float>(v[i]);
+    };
+    triple("mean", c.mean, -1000.0);
+    triple("std", c.std, 1e-6);
+    c.interpolation = im.choice("interpolation", c.interpolation,
+                                {"bilinear", "linear", "bicubic", "cubic", "lanczos", "box", "area", "nearest"});
+
+    // A bundle's lowclip.json keeps its vocabulary's file name and size in this section too.
+    const util::JsonObject tk = top.object("tokenizer");
+    tk.rejectUnknown({"normalization", "lowercase", "max_length", "type", "vocab_file", "vocab_size"});
+    if (tk.has("normalization"))
+        c.normalization = normalizationFromKey(tk.choice("normalization", "none", {"none", "lower", "azerbaijani"}));
+    else
+        c.normalization = tk.boolean("lowercase", false) ? text::TextNormalization::BertLower : text::TextNormalization::None;
+    c.maxTextLength = static_cast<int>(tk.integer("max_length", c.maxTextLength, 2, kMaxTextPositions));
     try {
-        c.text = BertConfig::fromJson(*tc);
+        c.validate();
     } catch (const Error& e) {
-        throw Error(std::string("model config: text_encoder.config: ") + e.what());
-    } catch (const std::exception& e) {
-        throw Error(std::string("model config: text_encoder.config is not a valid BERT config: ") + e.what());
+        std::string reason = e.what();
+        Error::Details d{{"reason", reason}};
+        if (!file.empty()) d["path"] = file;
+        throw Error(ErrorCode::InvalidFile, file.empty() ? reason : "'" + file + "': " + reason, std::move(d));
     }
-
-    const nlohmann::json& ie = objectOrEmpty(j, "image_encoder");
-    if (ie.empty()) throw Error("model config: 'image_encoder' (arch and config) is missing");
-    readString(ie, "arch", "image_encoder", c.imageArch);
-    if (c.imageArch.empty()) throw Error("model config: 'image_encoder.arch' is missing");
-    c.imageConfig = objectOrEmpty(ie, "config");
-
-    const nlohmann::json& pr = objectOrEmpty(j, "projection");
-    readNumber(pr, "dim", "projection", c.projectionDim);
-    readNumber(pr, "dropout", "projection", c.dropout);
-
-    const nlohmann::json& lo = objectOrEmpty(j, "loss");
-    readString(lo, "kind", "loss", c.loss);
-    readNumber(lo, "temperature", "loss", c.temperature);
-    readNumber(lo, "logit_scale_init", "loss", c.logitScaleInit);
-
-    const nlohmann::json& im = objectOrEmpty(j, "image");
-    readNumber(im, "size", "image", c.imageSize);
-    readNumber(im, "resize_size", "image", c.resizeSize);
-    readTriple(im, "mean", "image", c.mean);
-    readTriple(im, "std", "image", c.std);
-    readString(im, "interpolation", "image", c.interpolation);
-
-    const nlohmann::json& tk = objectOrEmpty(j, "tokenizer");
-    readBool(tk, "lowercase", "tokenizer", c.lowercase);
-    readNumber(tk, "max_length", "tokenizer", c.maxTextLength);
-    c.validate();
     return c;
 }
 

@@ -28,6 +28,7 @@
 #include "core/io/formats/safetensors.h"
 #include "core/nn/backbone.h"
 #include "core/nn/bert.h"
+#include "core/text/normalization.h"
 
 namespace lowclip::nn {
 
@@ -38,7 +39,9 @@ namespace lowclip::nn {
 //    "projection": {"dim": 256, "dropout": 0.1},
 //    "loss": {"kind": "simpleclip"|"infonce", "temperature": 1.0, "logit_scale_init": 2.6593},
 //    "image": {"size": 224, "resize_size": 224, "mean": [..3], "std": [..3], "interpolation": "bilinear"},
-//    "tokenizer": {"lowercase": false, "max_length": 64}}
+//    "tokenizer": {"normalization": "none"|"lower"|"azerbaijani", "max_length": 64}}
+// (bundles written before "normalization" say "lowercase": true -> "lower", false -> "none").
+// Every key is range-checked; an unknown key in these sections is an error naming its path.
 struct ClipConfig {
     BertConfig text;
     std::string imageArch = "efficientnet_b0";                   // makeBackbone arch (family or preset)
@@ -54,11 +57,12 @@ struct ClipConfig {
     std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
     std::array<float, 3> std{0.229f, 0.224f, 0.225f};
     std::string interpolation = "bilinear";
-    bool lowercase = false;                                      // tokenizer lower-casing + accent stripping
+    text::TextNormalization normalization = text::TextNormalization::None;  // the tokenizer's, in training and search
 
     nlohmann::json toJson() const;
     // Missing fields take the defaults above; wrong types or values throw lowclip::Error naming the field.
-    static ClipConfig fromJson(const nlohmann::json& json);
+    // `file` names the source in messages (lowclip::Error InvalidFile with "path" and "key").
+    static ClipConfig fromJson(const nlohmann::json& json, const std::string& file = "");
     // Throws lowclip::Error on impossible values (non-positive sizes, unknown loss, ...).
     void validate() const;
 };

@@ -148,7 +148,7 @@ nn::ClipConfig demoClipConfig(const DemoOptions& o, std::size_t vocabSize) {
     c.maxTextLength = o.maxTextLength;
     c.imageSize = o.imageSize;
     c.resizeSize = o.imageSize;
-    c.lowercase = true;
+    c.normalization = text::TextNormalization::Azerbaijani;
     c.logitScaleInit = o.logitScaleInit;
     c.validate();
     return c;
@@ -192,10 +192,11 @@ DemoResult runDemo(const DemoOptions& o, const DemoCallbacks& cb, const CancelFl
     // Vocabulary from training captions only.
     text::VocabBuilderOptions vo;
     vo.vocabSize = o.vocabSize;
-    vo.lowercase = true;
+    vo.normalization = text::TextNormalization::Azerbaijani;
+    vo.completeAlphabets = true;
     vo.minFrequency = 2;
     r.vocab = text::buildWordPieceVocab(world.corpus(400, o.seed + 7), vo);
-    r.tokenizer = std::make_shared<text::WordPieceTokenizer>(r.vocab, true);
+    r.tokenizer = std::make_shared<text::WordPieceTokenizer>(r.vocab, text::TextNormalization::Azerbaijani);
     r.config = demoClipConfig(o, r.vocab.size());
     log("vocabulary: " + std::to_string(r.vocab.size()) + " tokens");
 

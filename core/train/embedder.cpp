@@ -24,10 +24,11 @@ namespace {
 constexpr std::size_t kImageBatch = 32;
 constexpr std::size_t kTextBatch = 64;
 
-// 64-bit FNV-1a over the file's bytes, as 16 hex digits.
-std::string hashFile(const std::string& path) {
+// 64-bit FNV-1a over the weight file's bytes and then over `config` (what else decides the
+// vectors), as 16 hex digits.
+std::string modelHash(const std::string& path, const std::string& config) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read '" + path + "' to identify the model");
+    if (!in) throw Error(ErrorCode::Io, "cannot read '" + path + "' to identify the model", {{"path", path}});
     std::uint64_t h = 1469598103934665603ULL;
     std::vector<char> buf(1 << 20);
     while (in) {
@@ -38,6 +39,10 @@ std::string hashFile(const std::string& path) {
             h ^= p[i];
             h *= 1099511628211ULL;
         }
+    }
+    for (unsigned char c : config) {
+        h ^= c;
+        h *= 1099511628211ULL;
     }
     char out[17];
     std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
@@ -63,7 +68,14 @@ public:
         spec_.mean = c.mean;
         spec_.std = c.std;
         spec_.interpolation = c.interpolation;
-        modelId_ = hashFile(dir + "/" + io::kBundleWeightsFile);
+        // Two bundles with the same weights but another architecture, preprocessing or tokenizer
+        // normalization make other vectors: their ids differ. (Loss and provenance do not count.)
+        nlohmann::json j = c.toJson();
+        nlohmann::json identity = {{"text_encoder", j["text_encoder"]}, {"image_encoder", j["image_encoder"]},
+                                   {"projection", j["projection"]["dim"]}, {"image", j["image"]},
+                                   {"tokenizer", {{"normalization", j["tokenizer"]["normalization"]},
+                                                  {"max_length", j["tokenizer"]["max_length"]}}}};
+        modelId_ = modelHash(dir + "/" + io::kBundleWeightsFile, identity.dump());
         unsigned hw = std::thread::hardware_concurrency();
         threads_ = std::max(1u, std::min(hw == 0 ? 2u : hw, 16u));
     }

@@ -21,7 +21,7 @@ nn::ClipConfig paperClipConfig() {
     c.maxTextLength = 32;
     c.imageSize = 224;
     c.resizeSize = 224;
-    c.lowercase = false;
+    c.normalization = text::TextNormalization::None;
     c.validate();
     return c;
 }

@@ -4,7 +4,9 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cmath>
+#include <functional>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,7 +22,10 @@
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 #include "core/text/tokenizer.h"
+#include "core/train/demo.h"
 #include "core/train/embedder.h"
+#include "core/text/vocab_builder.h"
+#include "core/util/json_config.h"
 #include "core/vision/preprocess.h"
 #include "tests/support/testing.h"
 
@@ -143,7 +148,7 @@ nn::ClipConfig smallConfig(int64_t vocabSize) {
     c.loss = "infonce";
     c.maxTextLength = 16;
     c.imageSize = 48;
-    c.lowercase = true;
+    c.normalization = text::TextNormalization::BertLower;
     return c;
 }
 
@@ -330,12 +335,13 @@ TEST_CASE("validateBundle names each problem") {
     {
         std::string dir = copyOfTiny("broken-config");
         nlohmann::json j = readJson(dir + "/lowclip.json");
-        j["projection"]["dim"] = 128;  // the weights are for another size
+        j["projection"]["dim"] = 128;  // the weights are for another size: refused from the header
         writeFile(dir + "/lowclip.json", j.dump());
-        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "mis-shaped");
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error,
+                          "'text_projection.projection.weight' as [256, 64] but lowclip.json's projection.dim needs [128, 64]");
         j["loss"]["kind"] = "hinge";
         writeFile(dir + "/lowclip.json", j.dump());
-        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "loss.kind 'hinge'");
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "'loss.kind' is \"hinge\"");
     }
     {
         std::string dir = copyOfTiny("broken-vocab");
@@ -570,6 +576,257 @@ TEST_CASE("Embedder: normalised rows equal to a direct model forward; stable mod
     io::writeSafetensors(other + "/model.safetensors", w, {{"format", "pt"}});
     CHECK(train::loadEmbedder(other, "cpu")->modelId() != emb->modelId());
     CHECK_THROWS_WITH(train::loadEmbedder(tempRoot() + "/missing-bundle", "cpu"), Error, "does not exist");
+}
+
+TEST_CASE("lowclip.json: exact, range-checked integers; unknown keys named with their path") {
+    requireFixtures();
+    std::string dir = copyOfTiny("json-exact");
+    const nlohmann::json good = readJson(dir + "/lowclip.json");
+    auto withJson = [&](const std::function<void(nlohmann::json&)>& edit) {
+        nlohmann::json j = good;
+        edit(j);
+        writeFile(dir + "/lowclip.json", j.dump());
+    };
+    // 2^32 + 1 was read as 1 (truncated to int).
+    withJson([](nlohmann::json& j) { j["format_version"] = (std::uint64_t{1} << 32) + 1; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "format version 4294967297 is not supported");
+    withJson([](nlohmann::json& j) { j["format_version"] = std::uint64_t{18446744073709551615ULL}; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "format_version");
+    withJson([](nlohmann::json& j) { j["format_version"] = 1.5; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "format_version");
+    // A size of 2^32 + 16 in the model config was truncated to 16.
+    withJson([](nlohmann::json& j) { j["projection"]["dim"] = (std::uint64_t{1} << 32) + 16; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "'projection.dim' must be an integer from 1 to");
+    withJson([](nlohmann::json& j) { j["text_encoder"]["config"]["hidden_size"] = (std::uint64_t{1} << 32) + 32; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "'text_encoder.config.hidden_size' must be an integer");
+    withJson([](nlohmann::json& j) { j["image"]["mean"][2] = "x"; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "'image.mean[2]' must be a number");
+    // Unknown keys (typos) are named with their path.
+    withJson([](nlohmann::json& j) { j["tokenizer"]["lowercas"] = true; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "'tokenizer.lowercas' is not a known setting");
+    withJson([](nlohmann::json& j) { j["imag"] = nlohmann::json::object(); });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "'imag' is not a known setting");
+    withJson([](nlohmann::json& j) { j["weights"]["dtype"] = "U8"; });
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "weights.dtype");
+    // Errors are InvalidFile naming the file and the key.
+    withJson([](nlohmann::json& j) { j["image"]["size"] = -3; });
+    try {
+        io::readBundleInfo(dir);
+        CHECK_MSG(false, "a negative image size was accepted");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::InvalidFile);
+        CHECK(e.detail("key") == "image.size");
+        CHECK(e.detail("path") == dir + "/lowclip.json");
+    }
+    withJson([](nlohmann::json&) {});
+    io::validateBundle(dir);
+
+    // The reader on its own: exact integers, no parser text in messages.
+    nlohmann::json j = nlohmann::json::parse(R"({"a": 4294967297, "b": 3.0, "c": 3.5, "d": {"e": [1, 2]}})");
+    util::JsonObject o(j, "x.json");
+    CHECK(o.integer("a", 0, 0, std::int64_t{1} << 40) == 4294967297LL);
+    CHECK_THROWS_WITH(o.integer("a", 0, 0, 1 << 30), Error, "'a' must be an integer from 0 to 1073741824, not 4294967297");
+    CHECK(o.integer("b", 0, 0, 10) == 3);
+    CHECK_THROWS_WITH(o.integer("c", 0, 0, 10), Error, "'c' must be an integer");
+    CHECK(o.integer("missing", 7, 0, 10) == 7);
+    CHECK_THROWS_WITH(o.object("d").numbers("e", 3, {}, 0, 9), Error, "'d.e' must be a list of 3 numbers");
+    CHECK_THROWS_WITH(util::parseJsonText("{\"a\": ", "y.json"), Error, "'y.json' is not valid JSON");
+}
+
+TEST_CASE("bundle checks: vocabulary specials, dtypes, sizes from the weights' header before the model is built") {
+    requireFixtures();
+    {
+        // A vocabulary without [UNK] passed validateBundle (only its length was compared).
+        std::string dir = copyOfTiny("no-unk");
+        std::string v = readFile(dir + "/vocab.txt");
+        std::size_t at = v.find("[UNK]\n");
+        REQUIRE(at != std::string::npos);
+        v.replace(at, 5, "[UNX]");
+        writeFile(dir + "/vocab.txt", v);
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "[UNK]");
+        CHECK_THROWS_WITH(io::importBundle(dir, tempRoot() + "/no-unk-copy"), Error, "[UNK]");
+        CHECK(!fs::exists(tempRoot() + "/no-unk-copy"));
+    }
+    {
+        // A U8 tensor of the right shape where F32 is expected passed (dtypes were not compared).
+        std::string dir = copyOfTiny("u8-weight");
+        io::TensorMap w = io::readSafetensors(dir + "/model.safetensors").tensors;
+        io::TensorMap copy(w.begin(), w.end());
+        auto shape = copy.at("image_projection.layer_norm.weight").sizes().vec();
+        copy["image_projection.layer_norm.weight"] = torch::ones(shape, torch::kUInt8);
+        io::writeSafetensors(dir + "/model.safetensors", copy);
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "'image_projection.layer_norm.weight' as Byte where Float is expected");
+        CHECK_THROWS_WITH(io::loadBundle(dir), Error, "Byte");
+    }
+    {
+        // Sizes that the weights do not have are refused from the header, naming the setting, before
+        // a model of that size is built (a 4-million-row vocabulary used to be allocated first).
+        std::string dir = copyOfTiny("huge-config");
+        nlohmann::json good = readJson(dir + "/lowclip.json");
+        nlohmann::json j = good;
+        j["text_encoder"]["config"]["vocab_size"] = 4000000;
+        j["tokenizer"].erase("vocab_size");
+        writeFile(dir + "/lowclip.json", j.dump());
+        auto start = std::chrono::steady_clock::now();
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "lowclip.json's text_encoder.config vocab_size/hidden_size needs [4000000");
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+        j = good;
+        j["text_encoder"]["config"]["num_hidden_layers"] = 900;
+        writeFile(dir + "/lowclip.json", j.dump());
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "num_hidden_layers is 900");
+        j = good;
+        j["text_encoder"]["config"]["intermediate_size"] = 200000;
+        writeFile(dir + "/lowclip.json", j.dump());
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "intermediate_size needs [200000");
+        j = good;
+        j["image_encoder"]["config"]["last_channels"] = 100000000;  // any number above the weights' sizes
+        writeFile(dir + "/lowclip.json", j.dump());
+        try {
+            io::validateBundle(dir);
+            CHECK_MSG(false, "an image tower of 10^8 channels was accepted");
+        } catch (const Error& e) {
+            CHECK(e.code() == ErrorCode::InvalidFile);
+            std::string m = e.what();
+            CHECK(m.find("image_encoder.config.last_channels") != std::string::npos);
+            CHECK(m.find("alloc") == std::string::npos);
+            CHECK(m.find("enforce") == std::string::npos);
+        }
+        j = good;
+        j["image_encoder"]["config"]["layers"] = {500, 1, 1, 1};  // each number small, the depth not
+        writeFile(dir + "/lowclip.json", j.dump());
+        CHECK_THROWS_WITH(io::validateBundle(dir), Error, "describes 503 blocks");
+        writeFile(dir + "/lowclip.json", good.dump());
+        io::validateBundle(dir);
+    }
+}
+
+TEST_CASE("import --out onto an existing folder replaces only a bundle holding nothing but bundle files") {
+    requireFixtures();
+    // A folder holding a file named lowclip.json and the user's other files used to be replaced whole.
+    std::string target = tempRoot() + "/users-folder";
+    fs::remove_all(target);
+    fs::create_directories(target + "/album");
+    writeFile(target + "/lowclip.json", "{}");
+    writeFile(target + "/notes.txt", "my notes");
+    writeFile(target + "/album/photo.jpg", "pretend photo");
+    try {
+        io::importBundle(tinyBundle(), target);
+        CHECK_MSG(false, "a folder with the user's files was replaced");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::AlreadyExists);
+        CHECK(std::string(e.what()).find("refusing to replace it") != std::string::npos);
+        CHECK(std::string(e.what()).find("notes.txt") != std::string::npos);
+    }
+    CHECK(readFile(target + "/notes.txt") == "my notes");
+    CHECK(readFile(target + "/album/photo.jpg") == "pretend photo");
+    CHECK(readFile(target + "/lowclip.json") == "{}");
+    // The bundle files only, but lowclip.json not a bundle's: refused too, saying why.
+    std::string fake = tempRoot() + "/fake-bundle";
+    fs::remove_all(fake);
+    fs::create_directories(fake);
+    writeFile(fake + "/lowclip.json", "{\"format\": \"something\"}");
+    CHECK_THROWS_WITH(io::importBundle(tinyBundle(), fake), Error, "not a valid model bundle");
+    CHECK(readFile(fake + "/lowclip.json") == "{\"format\": \"something\"}");
+    // A valid bundle with only its files is replaced.
+    std::string previous = copyOfTiny("replace-me");
+    io::importBundle(tinyBundle(), previous);
+    io::validateBundle(previous);
+    // ... unless something else was put into it.
+    writeFile(previous + "/README", "mine");
+    CHECK_THROWS_WITH(io::importBundle(tinyBundle(), previous), Error, "README");
+    CHECK(readFile(previous + "/README") == "mine");
+    CHECK(!leftovers(tempRoot()));
+}
+
+TEST_CASE("model id: the same weights with another image size, mean/std or normalization make another id") {
+    requireFixtures();
+    std::string base = copyOfTiny("id-base");
+    const std::string id = train::loadEmbedder(base, "cpu")->modelId();
+    const nlohmann::json good = readJson(base + "/lowclip.json");
+    auto variant = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+        std::string dir = copyOfTiny(name);
+        nlohmann::json j = good;
+        edit(j);
+        writeFile(dir + "/lowclip.json", j.dump());
+        return train::loadEmbedder(dir, "cpu")->modelId();
+    };
+    int size = good["image"]["size"].get<int>();
+    std::string sized = variant("id-size", [&](nlohmann::json& j) {
+        j["image"]["size"] = size + 16;
+        j["image"]["resize_size"] = size + 16;
+    });
+    std::string meaned = variant("id-mean", [](nlohmann::json& j) { j["image"]["mean"] = {0.5, 0.5, 0.5}; });
+    std::string stded = variant("id-std", [](nlohmann::json& j) { j["image"]["std"] = {0.5, 0.5, 0.5}; });
+    std::string normed = variant("id-norm", [](nlohmann::json& j) { j["tokenizer"]["normalization"] = "azerbaijani"; });
+    CHECK(sized != id);
+    CHECK(meaned != id);
+    CHECK(stded != id);
+    CHECK(normed != id);
+    CHECK(meaned != stded);
+    // Provenance and name do not change the vectors: the same id.
+    CHECK(variant("id-name", [](nlohmann::json& j) { j["name"] = "renamed"; }) == id);
+}
+
+TEST_CASE("tokenizer normalization in lowclip.json: old 'lowercase' read, new 'normalization' applied at load") {
+    requireFixtures();
+    std::string dir = copyOfTiny("normalization");
+    nlohmann::json j = readJson(dir + "/lowclip.json");
+    j["tokenizer"].erase("normalization");
+    j["tokenizer"]["lowercase"] = true;
+    writeFile(dir + "/lowclip.json", j.dump());
+    CHECK(io::loadBundle(dir).tokenizer->normalization() == text::TextNormalization::BertLower);
+    CHECK(io::readBundleInfo(dir).normalization == "lower");
+    j["tokenizer"]["lowercase"] = false;
+    writeFile(dir + "/lowclip.json", j.dump());
+    CHECK(io::loadBundle(dir).tokenizer->normalization() == text::TextNormalization::None);
+    j["tokenizer"]["normalization"] = "azerbaijani";
+    writeFile(dir + "/lowclip.json", j.dump());
+    io::LoadedBundle b = io::loadBundle(dir);
+    CHECK(b.config.normalization == text::TextNormalization::Azerbaijani);
+    CHECK(b.tokenizer->normalization() == text::TextNormalization::Azerbaijani);
+    j["tokenizer"]["normalization"] = "klingon";
+    writeFile(dir + "/lowclip.json", j.dump());
+    CHECK_THROWS_WITH(io::readBundleInfo(dir), Error, "tokenizer.normalization");
+    // Written and read back.
+    nn::ClipConfig c = b.config;
+    nlohmann::json written = c.toJson();
+    CHECK(written["tokenizer"]["normalization"] == "azerbaijani");
+    CHECK(nn::ClipConfig::fromJson(written).normalization == text::TextNormalization::Azerbaijani);
+}
+
+TEST_CASE("demo-style model: an upper-case Azerbaijani query gives the vector of its lower-case form") {
+    // The demo's vocabulary, configuration and bundle, as runDemo makes them (small).
+    std::vector<std::string> corpus = {"qırmızı dairə", "mavi kvadrat", "qırmızı kvadrat", "mavi dairə",
+                                       "iki qırmızı dairə", "yaşıl üçbucaq", "sarı dairə", "bir mavi kvadrat"};
+    text::VocabBuilderOptions vo;
+    vo.vocabSize = 120;
+    vo.normalization = text::TextNormalization::Azerbaijani;
+    vo.minFrequency = 1;
+    std::vector<std::string> vocab = text::buildWordPieceVocab(corpus, vo);
+    train::DemoOptions d;
+    nn::ClipConfig config = train::demoClipConfig(d, vocab.size());
+    CHECK(config.normalization == text::TextNormalization::Azerbaijani);
+    torch::manual_seed(3);
+    nn::DualEncoder model(config);
+    std::string dir = tempRoot() + "/demo-style";
+    io::saveBundle(dir, *model, config, vocab);
+    CHECK(readJson(dir + "/lowclip.json")["tokenizer"]["normalization"] == "azerbaijani");
+
+    io::LoadedBundle b = io::loadBundle(dir);
+    std::vector<std::string> pieces = b.tokenizer->tokenize("QIRMIZI DAİRƏ");
+    CHECK(std::find(pieces.begin(), pieces.end(), "[UNK]") == pieces.end());
+    CHECK(pieces == b.tokenizer->tokenize("qırmızı dairə"));
+    auto emb = train::loadEmbedder(dir, "cpu");
+    std::vector<float> v = emb->encodeTexts({"QIRMIZI DAİRƏ", "qırmızı dairə", "mavi kvadrat"});
+    const std::size_t n = static_cast<std::size_t>(emb->dim());
+    REQUIRE(v.size() == 3 * n);
+    double same = 0, other = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        same = std::max(same, static_cast<double>(std::fabs(v[i] - v[n + i])));
+        other = std::max(other, static_cast<double>(std::fabs(v[n + i] - v[2 * n + i])));
+    }
+    CHECK(same == 0.0);
+    CHECK(other > 0.0);  // the check can tell texts apart
 }
 
 namespace {

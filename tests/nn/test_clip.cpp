@@ -325,11 +325,11 @@ TEST_CASE("ClipConfig JSON round trip and field errors") {
     c.imageSize = 64;
     c.resizeSize = 72;
     c.mean = {0.5f, 0.5f, 0.5f};
-    c.lowercase = true;
+    c.normalization = text::TextNormalization::BertLower;
     nlohmann::json j = c.toJson();
     nn::ClipConfig d = nn::ClipConfig::fromJson(j);
     CHECK(d.toJson() == j);
-    CHECK(d.text.vocabSize == 321 && d.projectionDim == 24 && d.loss == "infonce" && d.lowercase && d.resizeSize == 72);
+    CHECK(d.text.vocabSize == 321 && d.projectionDim == 24 && d.loss == "infonce" && d.normalization == text::TextNormalization::BertLower && d.resizeSize == 72);
     // The model builds from it and encodes.
     nn::DualEncoder m(d);
     m->eval();
