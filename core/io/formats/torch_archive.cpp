@@ -411,7 +411,9 @@ public:
                         throw PickleError("unsupported persistent id");
                     auto* g = std::get_if<Global>(&t->items[1]->v);
                     if (!g) throw PickleError("storage type is not a class");
-                    push(make(StorageRef{storageDtype(g->name), str(t->items[2]), integer(t->items[4])}));
+                    int64_t numel = integer(t->items[4]);
+                    if (numel < 0) throw PickleError("storage '" + str(t->items[2]) + "' has an invalid element count " + std::to_string(numel));
+                    push(make(StorageRef{storageDtype(g->name), str(t->items[2]), numel}));
                     break;
                 }
                 case 'R': {  // REDUCE
