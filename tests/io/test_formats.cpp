@@ -171,6 +171,7 @@ TEST_CASE("hand-broken safetensors files each give their own error") {
             std::string what = e.what();
             CHECK_MSG(what.find(c.expect) != std::string::npos, c.name << ": got '" << what << "'");
             CHECK_MSG(what.find(path) != std::string::npos, c.name << ": error does not name the file: " << what);
+            CHECK_MSG(e.code() == ErrorCode::InvalidFile && e.detail("path") == path, c.name << ": untyped error");
         }
         CHECK_MSG(threw, c.name << " did not throw");
     }
