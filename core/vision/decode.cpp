@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -15,9 +16,11 @@
 #include <new>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include <libheif/heif.h>
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -134,6 +137,21 @@ public:
         }
     }
 
+    // The first tag of the first IFD that appears in it more than once (0 when none does). Readers
+    // disagree on which copy counts (libtiff keeps the first), so such files are refused.
+    std::uint32_t duplicateTagInFirstIfd() const {
+        std::uint64_t offset = firstIfd_;
+        std::uint64_t count = big_ ? u64(offset) : u16(offset);
+        if (count > 4096) throw OutOfBounds{};
+        std::size_t entrySize = big_ ? 20 : 12;
+        std::size_t base = static_cast<std::size_t>(offset) + (big_ ? 8 : 2);
+        std::vector<std::uint32_t> tags;
+        for (std::uint64_t i = 0; i < count; ++i) tags.push_back(u16(base + static_cast<std::size_t>(i) * entrySize));
+        std::sort(tags.begin(), tags.end());
+        auto dup = std::adjacent_find(tags.begin(), tags.end());
+        return dup == tags.end() ? 0 : *dup;
+    }
+
     // Position of the value field of `tag` (type SHORT) in the first IFD, if present.
     std::optional<std::size_t> shortValuePosition(std::uint32_t tag) const {
         std::uint64_t offset = firstIfd_;
@@ -184,7 +202,9 @@ int exifOrientation(const std::uint8_t* data, std::size_t size) {
 std::string label(const std::string& name) { return name.empty() ? std::string("image data") : name; }
 
 [[noreturn]] void fail(const std::string& name, const std::string& reason) {
-    throw DecodeError(label(name) + ": " + reason);
+    DecodeError::Details details{{"reason", reason}};
+    if (!name.empty()) details["path"] = name;
+    throw DecodeError(ErrorCode::InvalidFile, label(name) + ": " + reason, std::move(details));
 }
 
 std::string hexPrefix(const std::uint8_t* data, std::size_t size) {
@@ -327,6 +347,8 @@ ImageHeader probeTiff(Bytes b, const std::string& name) {
     h.format = "tiff";
     TiffReader tiff(b);
     if (!tiff.init()) fail(name, "corrupt TIFF header");
+    if (std::uint32_t tag = tiff.duplicateTagInFirstIfd())
+        fail(name, "corrupt TIFF (tag " + std::to_string(tag) + " appears more than once in the first directory)");
     tiff.forEachScalarInFirstIfd([&](std::uint32_t tag, std::uint64_t value) {
         if (tag == 256) h.width = static_cast<std::int64_t>(std::min<std::uint64_t>(value, 1ull << 40));
         if (tag == 257) h.height = static_cast<std::int64_t>(std::min<std::uint64_t>(value, 1ull << 40));
@@ -403,13 +425,55 @@ ImageHeader probeHeif(Bytes b, const std::string& name) {
     return h;
 }
 
+// OpenCV refuses images above its own limits (OPENCV_IO_MAX_IMAGE_PIXELS, _WIDTH and _HEIGHT, read
+// once when OpenCV is loaded; 2^30 pixels and 2^20 per side by default) with an assertion of its
+// own. The probe applies the same limits first, so that such a file gets our message.
+std::int64_t openCvLimit(const char* variable, std::int64_t fallback) {
+    const char* v = std::getenv(variable);
+    if (!v || !*v) return fallback;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long x = std::strtoull(v, &end, 10);
+    if (errno || end == v) return fallback;
+    std::uint64_t scale = 1;
+    if (*end == 'K' || *end == 'k') scale = 1ull << 10;
+    if (*end == 'M' || *end == 'm') scale = 1ull << 20;
+    if (*end == 'G' || *end == 'g') scale = 1ull << 30;
+    if (x > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max()) / scale) return fallback;
+    return static_cast<std::int64_t>(x * scale);
+}
+
+struct OpenCvLimits {
+    std::int64_t pixels, width, height;
+};
+const OpenCvLimits& openCvLimits() {
+    static const OpenCvLimits limits{openCvLimit("OPENCV_IO_MAX_IMAGE_PIXELS", std::int64_t(1) << 30),
+                                     openCvLimit("OPENCV_IO_MAX_IMAGE_WIDTH", std::int64_t(1) << 20),
+                                     openCvLimit("OPENCV_IO_MAX_IMAGE_HEIGHT", std::int64_t(1) << 20)};
+    return limits;
+}
+
 void checkPixelLimit(std::int64_t width, std::int64_t height, std::int64_t maxPixels, const std::string& name) {
-    if (maxPixels > 0 && width * height > maxPixels) {
+    if (width <= 0 || height <= 0) fail(name, "corrupt image (invalid image size)");
+    // width * height can overflow (TIFF sizes are 32-bit each): compare by division.
+    if (maxPixels > 0 && width > maxPixels / height) {
         std::ostringstream os;
         os << "the image is " << width << "x" << height << " pixels (" << std::fixed;
         os.precision(1);
         os << double(width) * double(height) / 1e6 << " MP), above the limit of " << double(maxPixels) / 1e6
            << " MP; refusing to decode it";
+        fail(name, os.str());
+    }
+}
+
+// The limits of the decoder that will read the image (OpenCV for all but HEIF), as our own errors.
+void checkDecoderLimits(const ImageHeader& h, const std::string& name) {
+    if (h.format == "heif") return;
+    const OpenCvLimits& cv = openCvLimits();
+    if (h.width > cv.width || h.height > cv.height || h.width > cv.pixels / h.height) {
+        std::ostringstream os;
+        os << "the image is " << h.width << "x" << h.height << " pixels, larger than the image decoder accepts ("
+           << cv.width << "x" << cv.height << " and " << cv.pixels / 1000000 << " MP at most); refusing to decode it";
         fail(name, os.str());
     }
 }
@@ -481,6 +545,9 @@ Image matToRgb(cv::Mat m, const std::string& name) {
 }
 
 Image decodeWithOpenCv(Bytes b, const ImageHeader& h, const DecodeOptions& options, const std::string& name) {
+    // OpenCV's warnings about broken files are not for the user: the error we throw says what is wrong.
+    static std::once_flag quiet;
+    std::call_once(quiet, [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR); });
     bool eighth = false;
     int flags = cv::IMREAD_UNCHANGED;  // keeps alpha, 16-bit and never applies orientation
     if (h.format == "jpeg" || h.format == "bmp") {
@@ -529,11 +596,17 @@ Image decodeWithOpenCv(Bytes b, const ImageHeader& h, const DecodeOptions& optio
     try {
         cv::Mat buffer(1, static_cast<int>(b.size()), CV_8U, const_cast<std::uint8_t*>(b.data()));
         decoded = cv::imdecode(buffer, flags);
-    } catch (const cv::Exception& e) {
-        fail(name, "corrupt " + upper(h.format) + " data (" + e.msg + ")");
+    } catch (const cv::Exception&) {
+        // OpenCV's text (an assertion with source lines) is not for the user.
+        fail(name, "corrupt " + upper(h.format) + " data (the decoder refused it)");
     }
     if (decoded.empty()) fail(name, "corrupt or truncated " + upper(h.format) + " data (the decoder could not read it)");
-    return matToRgb(decoded, name);
+    checkPixelLimit(decoded.cols, decoded.rows, options.maxPixels, name);  // in case the decoder disagrees with the probe
+    try {
+        return matToRgb(decoded, name);
+    } catch (const cv::Exception&) {
+        fail(name, "unsupported " + upper(h.format) + " pixel format");
+    }
 }
 
 Image decodeWithLibheif(Bytes b, const DecodeOptions& options, const std::string& name) {
@@ -756,6 +829,7 @@ Image decodeImageMemory(const std::uint8_t* data, std::size_t size, const Decode
                         const std::string& name) {
     ImageHeader h = probeImageHeader(data, size, name);
     checkPixelLimit(h.width, h.height, options.maxPixels, name);
+    checkDecoderLimits(h, name);
     try {
         if (h.format == "heif") return decodeWithLibheif(Bytes(data, size), options, name);
         Image image = decodeWithOpenCv(Bytes(data, size), h, options, name);
@@ -764,6 +838,8 @@ Image decodeImageMemory(const std::uint8_t* data, std::size_t size, const Decode
     } catch (const std::bad_alloc&) {
         fail(name, "not enough memory to decode a " + std::to_string(h.width) + "x" + std::to_string(h.height) +
                        " image");
+    } catch (const cv::Exception&) {
+        fail(name, "cannot decode the " + upper(h.format) + " image");
     }
 }
 

@@ -51,7 +51,8 @@ const DtypeInfo* dtypeByType(at::ScalarType t) {
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
-    throw Error("cannot read safetensors file '" + path + "': " + problem);
+    throw Error(ErrorCode::InvalidFile, "cannot read safetensors file '" + path + "': " + problem,
+                {{"path", path}, {"reason", problem}});
 }
 
 // A read-only view of a whole file, mapped copy-on-write so that in-place tensor writes stay private.

@@ -1,0 +1,16 @@
+# Seed-corpus replay of the fuzz targets, in the ordinary build: each corpus file through the same
+# entry point (fuzz/replay_main.cpp supplies main()). Fast; the long runs are scripts/fuzz.
+set(LOWCLIP_FUZZ_DIR ${PROJECT_SOURCE_DIR}/fuzz)
+function(lowclip_add_replay name source corpus)
+  add_executable(${name} ${LOWCLIP_FUZZ_DIR}/${source} ${LOWCLIP_FUZZ_DIR}/replay_main.cpp)
+  target_link_libraries(${name} PRIVATE ${ARGN})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  lowclip_warnings(${name})
+  add_test(NAME ${name} COMMAND ${name} ${LOWCLIP_FUZZ_DIR}/corpus/${corpus})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 120)
+endfunction()
+lowclip_add_replay(fuzz_replay_torch_archive fuzz_torch_archive.cpp torch_archive lowclip_formats)
+lowclip_torch_pch(fuzz_replay_torch_archive)
+if(NOT LOWCLIP_TORCH_ONLY AND TARGET lowclip_vision)
+  lowclip_add_replay(fuzz_replay_decode fuzz_decode.cpp decode lowclip_vision)
+endif()
