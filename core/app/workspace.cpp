@@ -692,7 +692,13 @@ DemoOutcome Workspace::runDemo(const DemoRequest& request, const DemoEvents& eve
         }
         bool known = false;
         for (const auto& root : library().roots()) known = known || sameFolder(root.path, photos.string());
-        if (!known) library().addRoot(resolved(photos.string()));
+        if (!known) {
+            try {
+                library().addRoot(resolved(photos.string()));
+            } catch (const Error& e) {
+                if (e.code() != ErrorCode::RootOverlap) throw;  // inside a folder of the library: scanned with it
+            }
+        }
         if (request.activate && !demo.name.empty()) registry_.recordActive(demo.name);
 
         stage(DemoStage::Indexing);

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/library/job_progress.h"
+#include "core/library/scanner.h"
 #include "core/train/embedder.h"
 #include "core/vision/decode.h"
 
@@ -33,7 +34,7 @@ struct Decoded {
 };
 
 // An upright RGB image, large JPEGs decoded at reduced scale towards the model's input size.
-Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels) {
+Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels, std::int64_t maxFileBytes) {
     Decoded d;
     d.id = t.id;
     vision::DecodeOptions o;
@@ -41,7 +42,9 @@ Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels) {
     o.maxPixels = maxPixels;
     o.applyExifOrientation = true;
     try {
-        d.image = vision::decodeImageFile(t.path, o);
+        // Read here, bounded and never blocking on a FIFO put in the photo's place since the scan.
+        const std::string bytes = readRegularFile(t.path, maxFileBytes);
+        d.image = vision::decodeImageMemory(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), o, t.path);
     } catch (const Error& e) {
         d.error = e.what();
     } catch (const std::bad_alloc&) {
@@ -60,8 +63,9 @@ public:
     enum class Pop { Item, Timeout, Finished };
 
     DecodeQueue(const std::vector<Todo>& todo, int threads, std::size_t capacity, int targetShortSide,
-                std::int64_t maxPixels)
-        : todo_(todo), capacity_(capacity), targetShortSide_(targetShortSide), maxPixels_(maxPixels) {
+                std::int64_t maxPixels, std::int64_t maxFileBytes)
+        : todo_(todo), capacity_(capacity), targetShortSide_(targetShortSide), maxPixels_(maxPixels),
+          maxFileBytes_(maxFileBytes) {
         producersLeft_ = static_cast<std::size_t>(threads);
         for (int t = 0; t < threads; ++t) pool_.emplace_back([this] { produce(); });
     }
@@ -96,7 +100,7 @@ public:
 private:
     void produce() {
         for (std::size_t i = next_++; i < todo_.size() && !stop_; i = next_++) {
-            Decoded d = decode(todo_[i], targetShortSide_, maxPixels_);
+            Decoded d = decode(todo_[i], targetShortSide_, maxPixels_, maxFileBytes_);
             std::unique_lock<std::mutex> l(mu_);
             notFull_.wait(l, [&] { return queue_.size() < capacity_ || stop_; });
             if (stop_) break;
@@ -112,6 +116,7 @@ private:
     const std::size_t capacity_;
     const int targetShortSide_;
     const std::int64_t maxPixels_;
+    const std::int64_t maxFileBytes_;
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> stop_{false};
     std::mutex mu_;
@@ -192,7 +197,8 @@ private:
                                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), todo_.size()));
         const std::size_t capacity = options_.queueSize > 0 ? static_cast<std::size_t>(options_.queueSize) : 2 * batchSize_;
-        DecodeQueue queue(todo_, threads, capacity, embedder_.imageSize(), static_cast<std::int64_t>(options_.maxPixels));
+        DecodeQueue queue(todo_, threads, capacity, embedder_.imageSize(), static_cast<std::int64_t>(options_.maxPixels),
+                          std::max<std::int64_t>(options_.maxFileBytes, 0));
         bool cancelled = false;
         for (;;) {
             if (cancel_ && cancel_->load()) {

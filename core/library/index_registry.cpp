@@ -45,6 +45,7 @@ std::shared_ptr<VectorIndex> IndexRegistry::open(const std::string& modelId) {
     IndexCheck check = reconcile(*index, *row);
     check.modelId = modelId;
     check.rebuiltFromScratch = rebuilt;
+    check.journalDropped = index->journalDropped();
     checks_.push_back(check);
     open_[modelId] = index;
     return index;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 
@@ -125,16 +126,82 @@ std::vector<std::string> Library::defaultExtensions() {
 
 // --- roots --------------------------------------------------------------------------------
 
+namespace {
+
+// The folder with every symlink resolved, or "" when it cannot be resolved (missing, unreadable).
+std::string canonicalFolder(const std::string& path) {
+    char* c = ::realpath(path.c_str(), nullptr);
+    if (!c) return {};
+    std::string out(c);
+    std::free(c);
+    return out;
+}
+
+// True when `inner` is a folder below `outer` (both canonical).
+bool isBelow(const std::string& inner, const std::string& outer) {
+    if (outer == "/") return inner.size() > 1 && inner[0] == '/';
+    return inner.size() > outer.size() + 1 && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '/';
+}
+
+// True when a scan of `outer` reaches `inner` (below it): no hidden folder on the way, since hidden
+// folders are not scanned by default.
+bool scanReaches(const std::string& outer, const std::string& inner) {
+    const std::string rest = inner.substr(outer == "/" ? 1 : outer.size() + 1);
+    std::size_t start = 0;
+    while (start < rest.size()) {
+        std::size_t end = rest.find('/', start);
+        if (end == std::string::npos) end = rest.size();
+        if (end > start && rest[start] == '.') return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+bool sameFile(const std::string& a, const struct stat& b) {
+    struct stat st;
+    return ::stat(a.c_str(), &st) == 0 && st.st_dev == b.st_dev && st.st_ino == b.st_ino;
+}
+
+}  // namespace
+
 std::int64_t Library::addRoot(const std::string& pathIn) {
     d->requireWritable("add a root folder");
-    std::string path = absolutePath(pathIn);
-    if (!isFolder(path)) throw Error(ErrorCode::NotAFolder, "cannot add " + path + ": not a folder", {{"path", path}});
+    const std::string given = absolutePath(pathIn);
+    if (!isFolder(given))
+        throw Error(ErrorCode::NotAFolder, "cannot add " + displayPath(given) + ": not a folder", {{"path", displayPath(given)}});
+    // Stored resolved, so one folder reached through symlinks or "..", or named twice, is one root.
+    const std::string path = canonicalFolder(given);
+    struct stat self;
+    if (path.empty() || ::stat(path.c_str(), &self) != 0)
+        throw Error(ErrorCode::NotAFolder, "cannot add " + displayPath(given) + ": the folder cannot be opened",
+                    {{"path", displayPath(given)}});
     return d->catalog->write([&](Db& db) {
-        Statement s = db.prepare("SELECT id FROM roots WHERE path = ?");
-        s.bindBlob(1, path);
-        if (s.step()) return s.i64(0);
+        struct RootRow {
+            std::int64_t id = 0;
+            std::string path;
+        };
+        static const RowMapper<RootRow> rows{{"id", &RootRow::id}, {"path", &RootRow::path}};
+        // Roots inside the new one, which a scan of it reaches: they become part of it.
+        std::vector<std::int64_t> inside;
+        for (const RootRow& r : selectAll(db, rows, "FROM roots ORDER BY id", [](Statement&) {})) {
+            std::string other = canonicalFolder(r.path);  // roots of older catalogs may be stored unresolved
+            if (other.empty()) other = absolutePath(r.path);
+            if (other == path || sameFile(r.path, self)) return r.id;  // the same folder
+            if (isBelow(path, other) && scanReaches(other, path))
+                throw Error(ErrorCode::RootOverlap,
+                            "cannot add " + displayPath(path) + ": it is already in the library as part of " +
+                                displayPath(r.path),
+                            {{"path", displayPath(path)}, {"other", displayPath(r.path)}});
+            if (isBelow(other, path) && scanReaches(path, other)) inside.push_back(r.id);
+        }
         db.prepare("INSERT INTO roots(path, added) VALUES(?, ?)").bindBlob(1, path).bind(2, nowSeconds()).exec();
-        return db.lastInsertId();
+        const std::int64_t id = db.lastInsertId();
+        // Their photos (with captions, vectors, feedback) move to the new root, then the old rows go.
+        for (std::int64_t old : inside) {
+            db.prepare("UPDATE photos SET root = ? WHERE root = ?").bind(1, id).bind(2, old).exec();
+            db.prepare("DELETE FROM roots WHERE id = ?").bind(1, old).exec();
+        }
+        return id;
     });
 }
 

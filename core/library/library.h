@@ -65,11 +65,18 @@ struct PhotoInfo {
     std::string error;
 };
 
+// Files larger than this are not read as photos by default: recorded as errors (a photo is far
+// smaller; it bounds the memory that reading one file may take).
+constexpr std::int64_t kMaxPhotoFileBytes = std::int64_t(1) << 30;
+
 struct ScanOptions {
     bool includeHidden = false;           // descend into / take files whose name starts with '.'
     std::vector<std::string> extensions;  // lower-case, no dot; empty = defaultExtensions()
     bool followSymlinks = true;           // loops are detected by (device, inode)
     std::size_t batchSize = 1000;         // catalog rows per transaction
+    // Larger files are recorded as errors without being read (a photo is far smaller; this bounds
+    // the memory a scan or an index run takes per file).
+    std::int64_t maxFileBytes = kMaxPhotoFileBytes;
     // Test hook: called with each candidate file's path just before it is examined.
     std::function<void(const std::string& path)> beforeFile;
 };
@@ -94,6 +101,7 @@ struct IndexOptions {
     int queueSize = 0;               // decoded images waiting for the model; 0: 2 * batchSize
     double snapshotSeconds = 60.0;   // full index snapshot at most this often (a journal covers the rest)
     std::size_t maxPixels = 100'000'000;  // larger images are recorded as errors (decompression bombs)
+    std::int64_t maxFileBytes = kMaxPhotoFileBytes;  // larger files are recorded as errors, not read
     bool retryErrors = false;        // try photos that failed to decode before again
     bool makeActive = true;          // make this model the library's active one once every photo is embedded
     std::string bundlePath;          // recorded in the catalog so the CLI/UI can load the model again
@@ -203,7 +211,8 @@ struct IndexCheck {
     std::size_t vectors = 0;          // live vectors in the index
     std::size_t reembed = 0;          // catalog said embedded, index lacked the vector: will be embedded again
     std::size_t orphansDeleted = 0;   // vectors without a catalog row: marked deleted
-    bool rebuiltFromScratch = false;  // index file unreadable: started empty
+    bool rebuiltFromScratch = false;  // index file unreadable or corrupt: set aside, started empty
+    bool journalDropped = false;      // the journal was damaged: set aside, the snapshot kept
 };
 
 class Library {

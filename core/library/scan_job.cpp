@@ -139,9 +139,13 @@ private:
             for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }
         WalkState state;
+        std::set<std::string> paths;  // one row per path, whatever the roots
         for (const auto& r : roots_) {
             bool online = walkRoot(r.path, options_, exts, state,
-                                   [&](FoundFile&& f) { found_.emplace_back(r.id, std::move(f)); }, cancel_);
+                                   [&](FoundFile&& f) {
+                                       if (paths.insert(f.path).second) found_.emplace_back(r.id, std::move(f));
+                                   },
+                                   cancel_);
             if (online)
                 onlineRoots_.insert(r.id);
             else
@@ -167,7 +171,7 @@ private:
             if (known && known->size == f.size && known->mtimeNs == f.mtimeNs && !known->readError) {
                 ++report_.unchanged;
             } else {
-                FileContent c = readFileContent(f.path);
+                FileContent c = examine(f.path);
                 if (c.result == FileContent::Result::Vanished) {
                     ++report_.vanished;
                     if (known) known->seen = false;  // gone now: handled with the deletions
@@ -185,6 +189,23 @@ private:
             if (examined_ % kScanProgressEvery == 0) reportProgress();
         }
         commit(batch);
+    }
+
+    // One file's content; whatever goes wrong is that file's error, never the scan's.
+    FileContent examine(const std::string& path) const {
+        try {
+            return readFileContent(path, std::max<std::int64_t>(options_.maxFileBytes, 0));
+        } catch (const std::bad_alloc&) {
+            FileContent c;
+            c.result = FileContent::Result::Unreadable;
+            c.error = "not enough memory to read this file";
+            return c;
+        } catch (const std::exception& e) {
+            FileContent c;
+            c.result = FileContent::Result::Unreadable;
+            c.error = std::string("cannot read the file: ") + e.what();
+            return c;
+        }
     }
 
     void commit(std::vector<Examined>& batch) {

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
+#include "core/error.h"
 #include "core/library/fs_util.h"
 #include "core/vision/decode.h"
 #include "core/vision/metadata.h"
@@ -40,8 +42,11 @@ bool walkRoot(const std::string& root, const ScanOptions& options, const std::ve
     if (!probe) return false;
     ::closedir(probe);
 
+    // A root already walked under another name (a symlink to it, or a folder inside an earlier
+    // root): online, but nothing of it is seen twice.
+    if (!state.visitedDirs.insert({static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)}).second)
+        return true;
     std::vector<std::string> stack{root};
-    state.visitedDirs.insert({static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
     while (!stack.empty()) {
         throwIfCancelled(cancel);
         std::string dir = std::move(stack.back());
@@ -69,6 +74,8 @@ bool walkRoot(const std::string& root, const ScanOptions& options, const std::ve
                 subdirs.push_back(std::move(path));
             } else if (S_ISREG(es.st_mode)) {
                 if (!hasExtension(name, extensions)) continue;
+                auto key = std::make_pair(static_cast<std::uint64_t>(es.st_dev), static_cast<std::uint64_t>(es.st_ino));
+                if (!state.visitedFiles.insert(key).second) continue;  // the same file under another name
                 onFile(FoundFile{std::move(path), static_cast<std::int64_t>(es.st_size), mtimeNs(es)});
             }
         }
@@ -80,58 +87,175 @@ bool walkRoot(const std::string& root, const ScanOptions& options, const std::ve
     return true;
 }
 
-FileContent readFileContent(const std::string& path) {
-    FileContent out;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            out.result = FileContent::Result::Vanished;
-        } else {
-            out.result = FileContent::Result::Unreadable;
-            out.error = std::string("cannot open: ") + std::strerror(errno);
+std::string byteSizeText(std::int64_t bytes) {
+    const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+    double v = static_cast<double>(bytes);
+    int u = -1;
+    while (v >= 1024.0 && u < 5) {
+        v /= 1024.0;
+        ++u;
+    }
+    char buf[32];
+    if (v < 10.0) std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    else std::snprintf(buf, sizeof buf, "%.0f %s", v, units[u]);
+    return buf;
+}
+
+namespace {
+
+const char* fileKind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a folder";
+    if (S_ISFIFO(mode)) return "a named pipe (FIFO)";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+// An open regular file: never blocks on a FIFO, refuses anything that is not a regular file.
+class RegularFile {
+public:
+    enum class Open { Ok, Vanished, Refused };
+
+    Open open(const std::string& path, std::string& why) {
+        fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd_ < 0) {
+            if (errno == ENOENT || errno == ENOTDIR) return Open::Vanished;
+            why = std::string("cannot open the file: ") + std::strerror(errno);
+            return Open::Refused;
         }
-        return out;
+        if (::fstat(fd_, &st_) != 0) {
+            why = std::string("cannot read the file's size: ") + std::strerror(errno);
+            return Open::Refused;
+        }
+        if (!S_ISREG(st_.st_mode)) {
+            why = std::string("this is ") + fileKind(st_.st_mode) + ", not a photo file; it was not read";
+            return Open::Refused;
+        }
+        const int flags = ::fcntl(fd_, F_GETFL);
+        if (flags >= 0) ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+        return Open::Ok;
     }
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-        out.result = FileContent::Result::Unreadable;
-        out.error = std::string("cannot stat: ") + std::strerror(errno);
-        ::close(fd);
-        return out;
+    ~RegularFile() {
+        if (fd_ >= 0) ::close(fd_);
     }
-    out.mtimeNs = mtimeNs(st);
+    const struct stat& stat() const { return st_; }
+    // Up to `size` bytes; 0 at the end; -1 on error (errno set).
+    ssize_t read(char* buf, std::size_t size) {
+        for (;;) {
+            ssize_t n = ::read(fd_, buf, size);
+            if (n < 0 && errno == EINTR) continue;
+            return n;
+        }
+    }
+
+private:
+    int fd_ = -1;
+    struct stat st_ {};
+};
+
+std::string tooLarge(std::int64_t size, std::int64_t maxBytes) {
+    return "the file is " + byteSizeText(size) + "; files larger than " + byteSizeText(maxBytes) +
+           " are not read as photos";
+}
+
+}  // namespace
+
+std::string readRegularFile(const std::string& path, std::int64_t maxBytes) {
+    RegularFile f;
+    std::string why;
+    switch (f.open(path, why)) {
+        case RegularFile::Open::Ok: break;
+        case RegularFile::Open::Vanished:
+            throw Error(ErrorCode::NotFound, displayPath(path) + ": the file is no longer there", {{"path", displayPath(path)}});
+        case RegularFile::Open::Refused:
+            throw Error(ErrorCode::InvalidFile, displayPath(path) + ": " + why, {{"path", displayPath(path)}, {"reason", why}});
+    }
+    const std::int64_t size = static_cast<std::int64_t>(f.stat().st_size);
+    if (size > maxBytes) {
+        const std::string why2 = tooLarge(size, maxBytes);
+        throw Error(ErrorCode::InvalidFile, displayPath(path) + ": " + why2, {{"path", displayPath(path)}, {"reason", why2}});
+    }
     std::string data;
-    data.reserve(static_cast<std::size_t>(st.st_size));
-    Hasher64 hasher;
-    std::vector<char> buf(1 << 20);
+    data.reserve(static_cast<std::size_t>(size));
+    std::vector<char> buf(1 << 16);
     for (;;) {
-        ssize_t n = ::read(fd, buf.data(), buf.size());
+        ssize_t n = f.read(buf.data(), buf.size());
         if (n < 0) {
-            if (errno == EINTR) continue;
-            out.result = FileContent::Result::Unreadable;
-            out.error = std::string("read error: ") + std::strerror(errno);
-            ::close(fd);
-            return out;
+            const std::string why2 = std::string("cannot read the file: ") + std::strerror(errno);
+            throw Error(ErrorCode::Io, displayPath(path) + ": " + why2, {{"path", displayPath(path)}, {"reason", why2}});
         }
         if (n == 0) break;
-        hasher.update(buf.data(), static_cast<std::size_t>(n));
+        if (static_cast<std::int64_t>(data.size()) + n > maxBytes) {  // it grew while being read
+            const std::string why2 = tooLarge(static_cast<std::int64_t>(data.size()) + n, maxBytes);
+            throw Error(ErrorCode::InvalidFile, displayPath(path) + ": " + why2, {{"path", displayPath(path)}, {"reason", why2}});
+        }
         data.append(buf.data(), static_cast<std::size_t>(n));
     }
-    ::close(fd);
-    out.size = static_cast<std::int64_t>(data.size());
-    out.hash = hasher.digest();
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
-    if (data.empty()) {
-        out.formatError = "the file is empty";
+    return data;
+}
+
+FileContent readFileContent(const std::string& path, std::int64_t maxBytes) {
+    FileContent out;
+    auto unreadable = [&](std::string why) {
+        out.result = FileContent::Result::Unreadable;
+        out.error = std::move(why);
         return out;
-    }
-    out.format = vision::sniffImageFormat(bytes, data.size());
-    if (out.format.empty()) {
-        out.formatError = "not a supported image (content is not JPEG, PNG, WebP, TIFF, BMP or HEIF)";
-        return out;
-    }
+    };
+    bool hashed = false;  // from here on, failures concern the content, not the file
     try {
-        vision::PhotoMetadata m = vision::readPhotoMetadataMemory(bytes, data.size(), path);
+        RegularFile f;
+        std::string why;
+        switch (f.open(path, why)) {
+            case RegularFile::Open::Ok: break;
+            case RegularFile::Open::Vanished: out.result = FileContent::Result::Vanished; return out;
+            case RegularFile::Open::Refused: return unreadable(why);
+        }
+        out.mtimeNs = mtimeNs(f.stat());
+        out.size = static_cast<std::int64_t>(f.stat().st_size);
+        if (out.size > maxBytes) return unreadable(tooLarge(out.size, maxBytes));
+
+        // One pass: every byte hashed, only the first kHeaderWindowBytes kept.
+        std::string head;
+        head.reserve(static_cast<std::size_t>(std::min<std::int64_t>(out.size, kHeaderWindowBytes)));
+        Hasher64 hasher;
+        std::vector<char> buf(1 << 20);
+        std::int64_t total = 0;
+        for (;;) {
+            ssize_t n = f.read(buf.data(), buf.size());
+            if (n < 0) return unreadable(std::string("cannot read the file: ") + std::strerror(errno));
+            if (n == 0) break;
+            total += n;
+            if (total > maxBytes) return unreadable(tooLarge(total, maxBytes));  // grew while being read
+            hasher.update(buf.data(), static_cast<std::size_t>(n));
+            if (head.size() < kHeaderWindowBytes)
+                head.append(buf.data(), std::min(static_cast<std::size_t>(n), kHeaderWindowBytes - head.size()));
+        }
+        out.size = total;
+        out.hash = hasher.digest();
+        hashed = true;
+        if (total == 0) {
+            out.formatError = "the file is empty";
+            return out;
+        }
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(head.data());
+        out.format = vision::sniffImageFormat(bytes, head.size());
+        if (out.format.empty()) {
+            out.formatError = "not a supported image (content is not JPEG, PNG, WebP, TIFF, BMP or HEIF)";
+            return out;
+        }
+        vision::PhotoMetadata m;
+        try {
+            m = vision::readPhotoMetadataMemory(bytes, head.size(), path);
+        } catch (const std::exception&) {
+            if (static_cast<std::uint64_t>(total) <= head.size()) throw;
+            // A large file whose header lies beyond the window (TIFF directories often come last).
+            head.clear();
+            head.shrink_to_fit();
+            const std::string whole = readRegularFile(path, maxBytes);
+            m = vision::readPhotoMetadataMemory(reinterpret_cast<const std::uint8_t*>(whole.data()), whole.size(), path);
+        }
         out.width = m.width;
         out.height = m.height;
         out.dateTaken = m.dateTaken;
@@ -139,8 +263,12 @@ FileContent readFileContent(const std::string& path) {
         out.cameraModel = m.cameraModel;
         out.latitude = m.latitude;
         out.longitude = m.longitude;
+    } catch (const std::bad_alloc&) {
+        if (hashed) out.formatError = "not enough memory to read this photo's header";
+        else return unreadable("not enough memory to read this file");
     } catch (const std::exception& e) {
-        out.formatError = e.what();
+        if (hashed) out.formatError = e.what();
+        else return unreadable(std::string("cannot read the file: ") + e.what());
     }
     return out;
 }

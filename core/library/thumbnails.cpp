@@ -1,6 +1,7 @@
 #include "core/library/thumbnails.h"
 
 #include "core/error.h"
+#include "core/library/scanner.h"
 #include "core/vision/decode.h"
 #include "core/vision/encode.h"
 #include "core/vision/preprocess.h"
@@ -11,7 +12,8 @@ std::vector<std::uint8_t> makeThumbnailJpeg(const std::string& path, int size) {
     vision::DecodeOptions o;
     o.targetShortSide = size;
     o.applyExifOrientation = true;
-    vision::Image img = vision::decodeImageFile(path, o);
+    const std::string bytes = readRegularFile(path, kMaxPhotoFileBytes);
+    vision::Image img = vision::decodeImageMemory(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), o, path);
     return vision::encodeJpeg(vision::resizeToFit(img, size), kThumbnailJpegQuality);
 }
 

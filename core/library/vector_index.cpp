@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -75,6 +76,45 @@ SnapshotHeader readSnapshotHeader(const std::string& path, int dim, std::int64_t
     return h;
 }
 
+// The graph levels hnswlib draws (about log_M(n)) stay far below this; a larger level is corruption.
+constexpr int kMaxGraphLevel = 64;
+
+// Checks what hnswlib's loader takes on trust, so that a search can never read outside the graph:
+// every element's level and link lists, every neighbour id and level, the entry point, distinct
+// labels, finite vectors. Throws lowclip::Error naming the file.
+void validateGraph(const Hnsw& h, const std::string& path, int dim) {
+    auto corrupt = [&](const std::string& what) {
+        return Error(ErrorCode::InvalidFile, "vector index " + path + " is corrupt (" + what + ")",
+                     {{"path", path}, {"reason", what}});
+    };
+    const std::size_t n = h.cur_element_count;
+    if (h.maxlevel_ < (n ? 0 : -1) || h.maxlevel_ > kMaxGraphLevel) throw corrupt("bad top level " + std::to_string(h.maxlevel_));
+    if (n == 0) return;
+    if (h.enterpoint_node_ >= n) throw corrupt("entry point out of range");
+    if (h.element_levels_[h.enterpoint_node_] != h.maxlevel_) throw corrupt("the entry point is not on the top level");
+    std::unordered_map<hnswlib::labeltype, std::size_t> seen;
+    seen.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto id = static_cast<hnswlib::tableint>(i);
+        const int level = h.element_levels_[i];
+        if (level < 0 || level > h.maxlevel_) throw corrupt("element " + std::to_string(i) + " has a bad level");
+        if (level > 0 && (h.linkLists_[i] == nullptr)) throw corrupt("element " + std::to_string(i) + " lacks its links");
+        for (int l = 0; l <= level; ++l) {
+            hnswlib::linklistsizeint* list = l == 0 ? h.get_linklist0(id) : h.get_linklist(id, l);
+            const std::size_t count = h.getListCount(list);
+            if (count > (l == 0 ? h.maxM0_ : h.maxM_)) throw corrupt("element " + std::to_string(i) + " has too many links");
+            const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+            for (std::size_t k = 0; k < count; ++k)
+                if (links[k] >= n || h.element_levels_[links[k]] < l)
+                    throw corrupt("element " + std::to_string(i) + " links to a missing element");
+        }
+        const auto* v = reinterpret_cast<const float*>(h.getDataByInternalId(id));
+        for (int j = 0; j < dim; ++j)
+            if (!std::isfinite(v[j])) throw corrupt("element " + std::to_string(i) + " has a vector that is not finite");
+        if (!seen.emplace(h.getExternalLabel(id), i).second) throw corrupt("a label appears twice");
+    }
+}
+
 std::string errnoText() { return std::strerror(errno); }
 
 void writeAll(int fd, const char* data, std::size_t size, const std::string& what) {
@@ -122,6 +162,8 @@ struct VectorIndex::Impl {
     bool writable = false;
     int journalFd = -1;
     std::size_t journalSize = 0;
+    bool journalDropped = false;  // the journal found on open was damaged and not replayed
+    std::string journalProblem;
     mutable std::shared_mutex mu;
 
     Impl(int d, HnswParams p) : dim(d), params(p), space(std::make_unique<hnswlib::InnerProductSpace>(d)) {}
@@ -159,10 +201,22 @@ struct VectorIndex::Impl {
         raw->metric_hops = 0;
         try {
             raw->loadIndex(path, space.get(), std::max(hdr.count + 64, params.initialCapacity));
-        } catch (const std::exception& e) {
+        } catch (const std::bad_alloc&) {
             raw->cur_element_count = 0;  // the destructor would otherwise walk half-read tables
             delete raw;
-            throw Error("vector index " + path + " is corrupt: " + e.what());
+            throw Error(ErrorCode::InvalidFile, "vector index " + path + " is too large for the memory available",
+                        {{"path", path}, {"reason", "out of memory"}});
+        } catch (const std::exception& e) {
+            raw->cur_element_count = 0;
+            delete raw;
+            throw Error(ErrorCode::InvalidFile, "vector index " + path + " is corrupt: " + e.what(),
+                        {{"path", path}, {"reason", e.what()}});
+        }
+        try {
+            validateGraph(*raw, path, dim);
+        } catch (...) {
+            delete raw;  // fully loaded: its tables are consistent enough to free
+            throw;
         }
         h.reset(raw);
         h->setEf(1);
@@ -248,53 +302,99 @@ struct VectorIndex::Impl {
         openJournalForAppend();
     }
 
-    // Replays the journal; returns the number of records applied. Truncates a torn tail when writable.
+    // Replays the journal, record by record; returns the number of records applied. Truncates a
+    // torn tail when writable. A journal that is not one of ours (bad header, another version or
+    // dimension) is set aside as ".corrupt" when writable and ignored otherwise: the snapshot stays,
+    // and the catalog check sends the vectors it held back to be embedded.
     std::size_t replayJournal() {
         std::ifstream in(journalPath(), std::ios::binary);
         if (!in) return 0;
-        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (data.size() < kJournalHeader || std::memcmp(data.data(), kJournalMagic, 4) != 0) {
-            if (data.empty() || !writable) return 0;
-            throw Error("vector index journal " + journalPath() + " is not a LowCLIP journal");
+        char header[kJournalHeader];
+        in.read(header, static_cast<std::streamsize>(kJournalHeader));
+        const std::size_t got = static_cast<std::size_t>(in.gcount());
+        if (got == 0) return 0;  // empty: rewritten when writable
+        std::uint32_t version = 0, d = 0;
+        if (got == kJournalHeader) {
+            std::memcpy(&version, header + 4, 4);
+            std::memcpy(&d, header + 8, 4);
         }
-        std::uint32_t version, d;
-        std::memcpy(&version, data.data() + 4, 4);
-        std::memcpy(&d, data.data() + 8, 4);
-        if (version != kJournalVersion || static_cast<int>(d) != dim)
-            throw Error("vector index journal " + journalPath() + " has version " + std::to_string(version) +
-                        " and dimension " + std::to_string(d) + "; expected " + std::to_string(kJournalVersion) +
-                        " and " + std::to_string(dim));
+        if (got < kJournalHeader || std::memcmp(header, kJournalMagic, 4) != 0 || version != kJournalVersion ||
+            static_cast<int>(d) != dim) {
+            in.close();
+            dropJournal(got < kJournalHeader || std::memcmp(header, kJournalMagic, 4) != 0
+                            ? "not a LowCLIP journal"
+                            : "version " + std::to_string(version) + " and dimension " + std::to_string(d) +
+                                  " where " + std::to_string(kJournalVersion) + " and " + std::to_string(dim) +
+                                  " were expected");
+            return 0;
+        }
         std::size_t pos = kJournalHeader, applied = 0;
         const std::size_t addSize = 1 + 8 + sizeof(float) * static_cast<std::size_t>(dim) + 8;
         const std::size_t delSize = 1 + 8 + 8;
+        std::vector<char> rec(addSize);
         std::vector<float> v(static_cast<std::size_t>(dim));
-        while (pos < data.size()) {
-            std::uint8_t type = static_cast<std::uint8_t>(data[pos]);
-            std::size_t size = type == kRecAdd ? addSize : type == kRecDelete ? delSize : 0;
-            if (!size || pos + size > data.size()) break;
+        bool torn = false;
+        for (;;) {
+            in.read(rec.data(), 1);
+            if (in.gcount() == 0) break;
+            const std::uint8_t type = static_cast<std::uint8_t>(rec[0]);
+            const std::size_t size = type == kRecAdd ? addSize : type == kRecDelete ? delSize : 0;
+            if (!size) {
+                torn = true;
+                break;
+            }
+            in.read(rec.data() + 1, static_cast<std::streamsize>(size - 1));
+            if (static_cast<std::size_t>(in.gcount()) != size - 1) {
+                torn = true;
+                break;
+            }
             std::uint64_t sum;
-            std::memcpy(&sum, data.data() + pos + size - 8, 8);
-            if (hashBytes(data.data() + pos, size - 8) != sum) break;
+            std::memcpy(&sum, rec.data() + size - 8, 8);
+            if (hashBytes(rec.data(), size - 8) != sum) {
+                torn = true;
+                break;
+            }
             std::int64_t label;
-            std::memcpy(&label, data.data() + pos + 1, 8);
+            std::memcpy(&label, rec.data() + 1, 8);
             if (type == kRecAdd) {
-                std::memcpy(v.data(), data.data() + pos + 9, sizeof(float) * v.size());
+                std::memcpy(v.data(), rec.data() + 9, sizeof(float) * v.size());
                 long long id = liveId(label);
                 bool same = id >= 0 && std::memcmp(h->getDataByInternalId(static_cast<hnswlib::tableint>(id)),
                                                    v.data(), sizeof(float) * v.size()) == 0;
-                if (!same) addPoints({label}, v.data(), 1);
+                if (!same) {
+                    double norm = 0.0;
+                    for (float x : v) norm += std::isfinite(x) ? double(x) * x : -1e300;
+                    if (!(norm > 0.0)) {  // checksummed yet unusable, so not ours: stop here
+                        torn = true;
+                        break;
+                    }
+                    addPoints({label}, v.data(), 1);
+                }
             } else {
                 removeLabels({label});
             }
             ++applied;
             pos += size;
         }
-        if (pos < data.size() && writable) {
+        in.close();
+        if (torn && writable) {
             // A crash in the middle of an append: drop the torn tail so new records follow good ones.
             if (::truncate(journalPath().c_str(), static_cast<off_t>(pos)) != 0)
-                throw Error("cannot repair " + journalPath() + ": " + errnoText());
+                throw Error(ErrorCode::Io, "cannot repair " + journalPath() + ": " + errnoText(),
+                            {{"path", journalPath()}, {"reason", errnoText()}});
         }
         return applied;
+    }
+
+    // A damaged journal: kept aside for inspection (writable) and not replayed.
+    void dropJournal(const std::string& why) {
+        journalDropped = true;
+        journalProblem = why;
+        if (!writable) return;
+        const std::string aside = journalPath() + ".corrupt";
+        if (std::rename(journalPath().c_str(), aside.c_str()) != 0)
+            throw Error(ErrorCode::Io, "cannot set aside the damaged journal " + journalPath() + ": " + errnoText(),
+                        {{"path", journalPath()}, {"reason", errnoText()}});
     }
 
     std::size_t snapshotBytesExpected() const {
@@ -538,5 +638,7 @@ std::size_t VectorIndex::journalBytes() const {
 }
 
 bool VectorIndex::fileBacked() const { return !d->base.empty(); }
+
+bool VectorIndex::journalDropped() const { return d->journalDropped; }
 
 }  // namespace lowclip::library

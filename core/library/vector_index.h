@@ -36,8 +36,9 @@ public:
 
     // Opens `<base>.hnsw` + `<base>.journal` (either may be missing: an empty index). When
     // `writable`, changes are journaled to disk and a torn journal tail is truncated. Throws
-    // lowclip::Error if the snapshot is unreadable or has another dimension; `*journalRecords`
-    // receives the number of journal records replayed.
+    // lowclip::Error if the snapshot is unreadable, corrupt (its graph is checked: levels, links,
+    // entry point, labels) or has another dimension; a damaged journal alone is dropped (see
+    // journalDropped()). `*journalRecords` receives the number of journal records replayed.
     static std::unique_ptr<VectorIndex> open(const std::string& base, int dim, bool writable, HnswParams params = {},
                                              std::size_t* journalRecords = nullptr);
 
@@ -70,6 +71,10 @@ public:
     void saveTo(const std::string& path) const;
     std::size_t journalBytes() const;
     bool fileBacked() const;
+    // True when open() found the journal damaged (not a journal, another version or dimension):
+    // it was not replayed and, when writable, set aside as "<base>.journal.corrupt"; the snapshot
+    // was kept. The vectors added since the snapshot are then missing.
+    bool journalDropped() const;
 
 private:
     struct Impl;

@@ -189,4 +189,56 @@ TEST_CASE("models: import into the data folder, `model use`, and the other comma
     CHECK(r.err.find("model list") != std::string::npos);
 }
 
+TEST_CASE("search, caption list and errors under --json: bytes that are not UTF-8 become U+FFFD") {
+    Folders f("utf8");
+    std::ofstream(f.photos + "/exif.jpg", std::ios::binary) << [] {
+        auto b = library::testsupport::jpegWithExif(30, 30, 220, "Kamera\xff", "Model\xfe\xc3", "2020:01:02 03:04:05");
+        return std::string(b.begin(), b.end());
+    }();
+    std::ofstream(f.photos + "/broken\xfe.jpg", std::ios::binary) << "not a photo";
+    const std::string bundle = tempDir() + "/bundle-utf8";
+    writeTinyBundle(bundle, 3);
+    Run r = cli(f.with({"import", "bundle", bundle, "--name", "utf"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"index", "--add-root", f.photos, "--json"}));
+    REQUIRE(r.status == 0);
+    CHECK(json(r)["index"]["embedded"] == 4);
+    auto clean = [](const Run& run) {
+        for (char c : {'\xff', '\xfe'}) CHECK_MSG(run.out.find(c) == std::string::npos, run.out);
+        CHECK(run.out.find("\xef\xbf\xbd") != std::string::npos);
+    };
+
+    r = cli(f.with({"search", "--json", "--k", "10", "mavi\xff", "g\xc3\xb6l\xfe"}));
+    CHECK_MSG(r.status == 0, r.err);
+    REQUIRE(r.status == 0);
+    auto j = json(r);
+    clean(r);
+    CHECK(j["query"] == "mavi\xef\xbf\xbd g\xc3\xb6l\xef\xbf\xbd");
+    REQUIRE(j["results"].size() == 4);
+    bool sawExif = false;
+    for (const auto& hit : j["results"]) {
+        if (hit["camera_make"] != "Kamera\xef\xbf\xbd") continue;
+        sawExif = true;
+        CHECK(hit["camera_model"] == "Model\xef\xbf\xbd\xef\xbf\xbd");
+        CHECK(hit["date_taken"] == "2020-01-02T03:04:05");
+    }
+    CHECK(sawExif);
+
+    r = cli(f.with({"caption", "add", f.photos + "/exif.jpg", "mavi\xff\xfe", "göl"}));
+    REQUIRE(r.status == 0);
+    r = cli(f.with({"caption", "list", "--json", f.photos + "/exif.jpg"}));
+    REQUIRE(r.status == 0);
+    j = json(r);
+    clean(r);
+    REQUIRE(j.size() == 1);
+    CHECK(j[0]["text"] == "mavi\xef\xbf\xbd\xef\xbf\xbd göl");
+
+    r = cli(f.with({"errors", "--json"}));
+    REQUIRE(r.status == 0);
+    j = json(r);
+    clean(r);
+    REQUIRE(j.size() == 1);
+    CHECK(j[0]["path"] == f.photos + "/broken\xef\xbf\xbd.jpg");
+}
+
 LOWCLIP_TEST_MAIN()
