@@ -3,6 +3,7 @@
 // window is driven as a person would: typing a query, captioning, teaching, indexing and cancelling.
 // Screenshots of the main states go to $LOWCLIP_BUILD_DIR (or the current folder) as ui_*.png.
 #include <QApplication>
+#include <QCheckBox>
 #include <QChartView>
 #include <QDir>
 #include <QElapsedTimer>
@@ -293,7 +294,7 @@ private Q_SLOTS:
         QVERIFY(wizard->pairs() >= 8);
         wizard->next();
         QCOMPARE(wizard->currentId(), int(FineTuneWizard::HowPage));
-        auto* advanced = wizard->findChild<QGroupBox*>();
+        auto* advanced = wizard->findChild<QCheckBox*>(QStringLiteral("advancedToggle"));
         QVERIFY(advanced);
         advanced->setChecked(true);
         auto spins = wizard->findChildren<QSpinBox*>();
