@@ -103,6 +103,29 @@
         <source>The captions could not be exported: %1</source>
         <translation>Təsvirləri ixrac etmək alınmadı: %1</translation>
     </message>
+    <message>
+        <source>no TAB between the photo&apos;s path and the caption</source>
+        <translation>şəklin yolu ilə təsvir arasında TAB yoxdur</translation>
+    </message>
+    <message>
+        <source>the caption is empty</source>
+        <translation>təsvir boşdur</translation>
+    </message>
+    <message>
+        <source>the line is too long</source>
+        <translation>sətir çox uzundur</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) could not be used and were skipped:</source>
+        <translation>
+            <numerusform>%n sətir istifadə edilə bilmədi və buraxıldı:</numerusform>
+            <numerusform>%n sətir istifadə edilə bilmədi və buraxıldı:</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::CaptionsModel</name>

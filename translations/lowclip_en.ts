@@ -103,6 +103,29 @@
         <source>The captions could not be exported: %1</source>
         <translation>The captions could not be exported: %1</translation>
     </message>
+    <message>
+        <source>no TAB between the photo&apos;s path and the caption</source>
+        <translation>no TAB between the photo's path and the caption</translation>
+    </message>
+    <message>
+        <source>the caption is empty</source>
+        <translation>the caption is empty</translation>
+    </message>
+    <message>
+        <source>the line is too long</source>
+        <translation>the line is too long</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) could not be used and were skipped:</source>
+        <translation>
+            <numerusform>%n line could not be used and was skipped:</numerusform>
+            <numerusform>%n lines could not be used and were skipped:</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::CaptionsModel</name>

@@ -265,6 +265,19 @@ private Q_SLOTS:
         CaptionImportReport many;
         for (int i = 0; i < 50; ++i) many.unmatched.push_back("line " + std::to_string(i) + ": /x.png");
         QVERIFY2(captionImportText(many).contains(QStringLiteral("30 more")), qPrintable(captionImportText(many)));
+
+        // Lines core refused are listed apart, with the reason in a sentence.
+        CaptionImportReport refused;
+        refused.imported = 1;
+        refused.unmatched = {"line 2: /x/a.png", "line 5: no TAB between path and caption", "line 7: empty caption",
+                             "line 9: longer than 65536 bytes"};
+        const QString r = captionImportText(refused);
+        QVERIFY2(r.contains(QStringLiteral("line 2: /x/a.png")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("3 lines could not be used")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("line 5: no TAB between the photo's path and the caption")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("line 7: the caption is empty")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("line 9: the line is too long")), qPrintable(r));
+        QVERIFY2(!r.contains(QStringLiteral("empty caption")) && !r.contains(QStringLiteral("bytes")), qPrintable(r));
     }
 
     // Model manager ▸ Import with a name that exists: the error is shown with no progress dialog
@@ -284,7 +297,10 @@ private Q_SLOTS:
         QElapsedTimer sinceBox;
         connect(poll, &QTimer::timeout, manager, [&] {
             QWidget* modal = QApplication::activeModalWidget();
-            if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+            QMessageBox* box = nullptr;  // (looked up among all windows: a progress could be the active modal one)
+            for (QWidget* w : QApplication::topLevelWidgets())
+                if (auto* b = qobject_cast<QMessageBox*>(w); b && b->isVisible()) box = b;
+            if (box) {
                 if (!boxSeen) {
                     boxSeen = true;
                     boxText = box->text();
@@ -385,9 +401,8 @@ private Q_SLOTS:
                 QPushButton* use = manager->useButton();
                 const int needed = use->fontMetrics().horizontalAdvance(use->text());
                 QVERIFY2(use->width() >= needed, qPrintable(QStringLiteral("%1 < %2 at %3").arg(use->width()).arg(needed).arg(size.width())));
+                screenshot(manager, QStringLiteral("ui_models_%1_%2.png").arg(lang).arg(size.width()));
             }
-            manager->resize(1280, 800);
-            screenshot(manager, QStringLiteral("ui_models_%1.png").arg(lang));
         }
         installTranslations(app, QStringLiteral("en"));
     }
