@@ -103,6 +103,29 @@
         <source>The captions could not be exported: %1</source>
         <translation>Təsvirləri ixrac etmək alınmadı: %1</translation>
     </message>
+    <message>
+        <source>no TAB between the photo&apos;s path and the caption</source>
+        <translation>şəklin yolu ilə təsvir arasında TAB yoxdur</translation>
+    </message>
+    <message>
+        <source>the caption is empty</source>
+        <translation>təsvir boşdur</translation>
+    </message>
+    <message>
+        <source>the line is too long</source>
+        <translation>sətir çox uzundur</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) could not be used and were skipped:</source>
+        <translation>
+            <numerusform>%n sətir istifadə edilə bilmədi və buraxıldı:</numerusform>
+            <numerusform>%n sətir istifadə edilə bilmədi və buraxıldı:</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::CaptionsModel</name>
@@ -178,6 +201,21 @@
     <message>
         <source>The captions could not be changed: %1</source>
         <translation>Təsvirləri dəyişmək alınmadı: %1</translation>
+    </message>
+    <message>
+        <source>Delete the caption “%1”? The photo itself is not affected.</source>
+        <translation>“%1” təsviri silinsin? Şəklin özünə toxunulmur.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n caption(s)? The photos themselves are not affected.</source>
+        <translation>
+            <numerusform>%n təsvir silinsin? Şəkillərin özlərinə toxunulmur.</numerusform>
+            <numerusform>%n təsvir silinsin? Şəkillərin özlərinə toxunulmur.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete captions</source>
+        <translation>Təsvirləri sil</translation>
     </message>
 </context>
 <context>
@@ -356,10 +394,6 @@
     <message>
         <source>Thorough — more passes; the whole model learns (slower, needs more pairs)</source>
         <translation>Ətraflı — daha çox keçid; bütün model öyrənir (daha yavaşdır, daha çox cüt tələb edir)</translation>
-    </message>
-    <message>
-        <source>Advanced</source>
-        <translation>Əlavə parametrlər</translation>
     </message>
     <message>
         <source>Epochs:</source>
@@ -552,6 +586,10 @@
     <message>
         <source>Saving the new model…</source>
         <translation>Yeni model saxlanılır…</translation>
+    </message>
+    <message>
+        <source>Choose the settings myself (advanced)</source>
+        <translation>Parametrləri özüm seçim (təcrübəli istifadəçilər üçün)</translation>
     </message>
 </context>
 <context>
@@ -754,16 +792,79 @@
         <translation>Kitabxana aktualdır</translation>
     </message>
     <message>
-        <source>Last run: %1 new, %2 changed, %3 removed, %4 indexed, %5 failed.</source>
-        <translation>Son dəfə: %1 yeni, %2 dəyişmiş, %3 silinmiş, %4 indekslənmiş, %5 uğursuz.</translation>
-    </message>
-    <message>
         <source>Every file could be read.</source>
         <translation>Bütün fayllar oxundu.</translation>
     </message>
     <message>
         <source>Files that could not be read (%1)</source>
         <translation>Oxuna bilməyən fayllar (%1)</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Yenidən cəhd et</translation>
+    </message>
+    <message>
+        <source>Look at the library folders again and index what can be read now</source>
+        <translation>Kitabxana qovluqlarına yenidən bax və indi oxuna bilənləri indekslə</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Qovluqda göstər</translation>
+    </message>
+    <message>
+        <source>Last run: %1 new, %2 changed, %3 removed, %4 indexed.</source>
+        <translation>Son dəfə: %1 yeni, %2 dəyişmiş, %3 silinmiş, %4 indekslənmiş.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read.</source>
+        <translation>
+            <numerusform>%n fayl oxuna bilmədi.</numerusform>
+            <numerusform>%n fayl oxuna bilmədi.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>Fayl boşdur.</translation>
+    </message>
+    <message>
+        <source>This is a folder, not a photo.</source>
+        <translation>Bu şəkil deyil, qovluqdur.</translation>
+    </message>
+    <message>
+        <source>The photo is too large to open on this computer.</source>
+        <translation>Şəkil bu kompüterdə açılmaq üçün çox böyükdür.</translation>
+    </message>
+    <message>
+        <source>The file cannot be opened (no permission, or the disk is not there).</source>
+        <translation>Fayl açıla bilmir (icazə yoxdur və ya disk qoşulmayıb).</translation>
+    </message>
+    <message>
+        <source>The file is incomplete: it was cut off while being copied or saved.</source>
+        <translation>Fayl natamamdır: köçürülərkən və ya saxlanarkən yarımçıq qalıb.</translation>
+    </message>
+    <message>
+        <source>This is not a photo in a supported format (JPEG, PNG, WebP, TIFF, BMP, HEIF).</source>
+        <translation>Bu, dəstəklənən formatda (JPEG, PNG, WebP, TIFF, BMP, HEIF) şəkil deyil.</translation>
+    </message>
+    <message>
+        <source>This kind of image is not supported.</source>
+        <translation>Bu növ şəkil dəstəklənmir.</translation>
+    </message>
+    <message>
+        <source>The file is damaged.</source>
+        <translation>Fayl zədələnib.</translation>
+    </message>
+    <message>
+        <source>The file could not be read as a photo.</source>
+        <translation>Fayl şəkil kimi oxuna bilmədi.</translation>
+    </message>
+    <message>
+        <source>The file is in %1</source>
+        <translation>Fayl bu qovluqdadır: %1</translation>
+    </message>
+    <message>
+        <source>Technical details: %1</source>
+        <translation>Texniki təfərrüatlar: %1</translation>
     </message>
 </context>
 <context>
@@ -1204,6 +1305,13 @@
         <source>about %1 left in this stage</source>
         <translation>bu mərhələdə təxminən %1 qalıb</translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read (Library ▸ Indexing details).</source>
+        <translation>
+            <numerusform>%n fayl oxuna bilmədi (Kitabxana ▸ İndeksləmənin təfərrüatları).</numerusform>
+            <numerusform>%n fayl oxuna bilmədi (Kitabxana ▸ İndeksləmənin təfərrüatları).</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::ModelManager</name>
@@ -1258,14 +1366,6 @@
     <message>
         <source>Delete</source>
         <translation>Sil</translation>
-    </message>
-    <message>
-        <source>Recall@5 %1</source>
-        <translation>Recall@5 %1</translation>
-    </message>
-    <message>
-        <source>MAP %1</source>
-        <translation>MAP %1</translation>
     </message>
     <message>
         <source>not measured</source>
@@ -1330,6 +1430,21 @@
     <message>
         <source>Error</source>
         <translation>Xəta</translation>
+    </message>
+    <message>
+        <source>Recall@5 %1 (on an unknown number of captions)</source>
+        <translation>Recall@5 %1 (neçə təsvir üzərində ölçüldüyü məlum deyil)</translation>
+    </message>
+    <message>
+        <source>too few captions to measure (%1; at least %2 are needed)</source>
+        <translation>ölçmək üçün təsvir azdır (%1; ən azı %2 lazımdır)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Recall@5 %1 (95 %: %2–%3, %n caption(s))</source>
+        <translation>
+            <numerusform>Recall@5 %1 (95 %: %2–%3, %n təsvir)</numerusform>
+            <numerusform>Recall@5 %1 (95 %: %2–%3, %n təsvir)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1485,10 +1600,6 @@ Uyğunluq: %2</translation>
         <translation>Axınlar:</translation>
     </message>
     <message>
-        <source>Search index</source>
-        <translation>Axtarış indeksi</translation>
-    </message>
-    <message>
         <source>How widely a search looks: more is more accurate and slower.</source>
         <translation>Axtarışın nə qədər geniş baxdığı: çox olduqda daha dəqiq, lakin daha yavaşdır.</translation>
     </message>
@@ -1519,6 +1630,14 @@ Uyğunluq: %2</translation>
     <message>
         <source>A new language takes effect when LowCLIP starts again.</source>
         <translation>Yeni dil LowCLIP yenidən başladıqda qüvvəyə minir.</translation>
+    </message>
+    <message>
+        <source>Show expert settings</source>
+        <translation>Mütəxəssis parametrlərini göstər</translation>
+    </message>
+    <message>
+        <source>Search index (expert)</source>
+        <translation>Axtarış indeksi (mütəxəssislər üçün)</translation>
     </message>
 </context>
 </TS>

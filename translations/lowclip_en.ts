@@ -103,6 +103,29 @@
         <source>The captions could not be exported: %1</source>
         <translation>The captions could not be exported: %1</translation>
     </message>
+    <message>
+        <source>no TAB between the photo&apos;s path and the caption</source>
+        <translation>no TAB between the photo's path and the caption</translation>
+    </message>
+    <message>
+        <source>the caption is empty</source>
+        <translation>the caption is empty</translation>
+    </message>
+    <message>
+        <source>the line is too long</source>
+        <translation>the line is too long</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) could not be used and were skipped:</source>
+        <translation>
+            <numerusform>%n line could not be used and was skipped:</numerusform>
+            <numerusform>%n lines could not be used and were skipped:</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::CaptionsModel</name>
@@ -178,6 +201,21 @@
     <message>
         <source>The captions could not be changed: %1</source>
         <translation>The captions could not be changed: %1</translation>
+    </message>
+    <message>
+        <source>Delete the caption “%1”? The photo itself is not affected.</source>
+        <translation>Delete the caption “%1”? The photo itself is not affected.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n caption(s)? The photos themselves are not affected.</source>
+        <translation>
+            <numerusform>Delete %n caption? The photos themselves are not affected.</numerusform>
+            <numerusform>Delete %n captions? The photos themselves are not affected.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete captions</source>
+        <translation>Delete captions</translation>
     </message>
 </context>
 <context>
@@ -356,10 +394,6 @@
     <message>
         <source>Thorough — more passes; the whole model learns (slower, needs more pairs)</source>
         <translation>Thorough — more passes; the whole model learns (slower, needs more pairs)</translation>
-    </message>
-    <message>
-        <source>Advanced</source>
-        <translation>Advanced</translation>
     </message>
     <message>
         <source>Epochs:</source>
@@ -552,6 +586,10 @@
     <message>
         <source>Saving the new model…</source>
         <translation>Saving the new model…</translation>
+    </message>
+    <message>
+        <source>Choose the settings myself (advanced)</source>
+        <translation>Choose the settings myself (advanced)</translation>
     </message>
 </context>
 <context>
@@ -754,16 +792,79 @@
         <translation>The library is up to date</translation>
     </message>
     <message>
-        <source>Last run: %1 new, %2 changed, %3 removed, %4 indexed, %5 failed.</source>
-        <translation>Last run: %1 new, %2 changed, %3 removed, %4 indexed, %5 failed.</translation>
-    </message>
-    <message>
         <source>Every file could be read.</source>
         <translation>Every file could be read.</translation>
     </message>
     <message>
         <source>Files that could not be read (%1)</source>
         <translation>Files that could not be read (%1)</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>Look at the library folders again and index what can be read now</source>
+        <translation>Look at the library folders again and index what can be read now</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Show in folder</translation>
+    </message>
+    <message>
+        <source>Last run: %1 new, %2 changed, %3 removed, %4 indexed.</source>
+        <translation>Last run: %1 new, %2 changed, %3 removed, %4 indexed.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read.</source>
+        <translation>
+            <numerusform>%n file could not be read.</numerusform>
+            <numerusform>%n files could not be read.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>The file is empty.</translation>
+    </message>
+    <message>
+        <source>This is a folder, not a photo.</source>
+        <translation>This is a folder, not a photo.</translation>
+    </message>
+    <message>
+        <source>The photo is too large to open on this computer.</source>
+        <translation>The photo is too large to open on this computer.</translation>
+    </message>
+    <message>
+        <source>The file cannot be opened (no permission, or the disk is not there).</source>
+        <translation>The file cannot be opened (no permission, or the disk is not there).</translation>
+    </message>
+    <message>
+        <source>The file is incomplete: it was cut off while being copied or saved.</source>
+        <translation>The file is incomplete: it was cut off while being copied or saved.</translation>
+    </message>
+    <message>
+        <source>This is not a photo in a supported format (JPEG, PNG, WebP, TIFF, BMP, HEIF).</source>
+        <translation>This is not a photo in a supported format (JPEG, PNG, WebP, TIFF, BMP, HEIF).</translation>
+    </message>
+    <message>
+        <source>This kind of image is not supported.</source>
+        <translation>This kind of image is not supported.</translation>
+    </message>
+    <message>
+        <source>The file is damaged.</source>
+        <translation>The file is damaged.</translation>
+    </message>
+    <message>
+        <source>The file could not be read as a photo.</source>
+        <translation>The file could not be read as a photo.</translation>
+    </message>
+    <message>
+        <source>The file is in %1</source>
+        <translation>The file is in %1</translation>
+    </message>
+    <message>
+        <source>Technical details: %1</source>
+        <translation>Technical details: %1</translation>
     </message>
 </context>
 <context>
@@ -1204,6 +1305,13 @@
         <source>about %1 left in this stage</source>
         <translation>about %1 left in this stage</translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read (Library ▸ Indexing details).</source>
+        <translation>
+            <numerusform>%n file could not be read (Library ▸ Indexing details).</numerusform>
+            <numerusform>%n files could not be read (Library ▸ Indexing details).</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::ModelManager</name>
@@ -1258,14 +1366,6 @@
     <message>
         <source>Delete</source>
         <translation>Delete</translation>
-    </message>
-    <message>
-        <source>Recall@5 %1</source>
-        <translation>Recall@5 %1</translation>
-    </message>
-    <message>
-        <source>MAP %1</source>
-        <translation>MAP %1</translation>
     </message>
     <message>
         <source>not measured</source>
@@ -1330,6 +1430,21 @@
     <message>
         <source>Error</source>
         <translation>Error</translation>
+    </message>
+    <message>
+        <source>Recall@5 %1 (on an unknown number of captions)</source>
+        <translation>Recall@5 %1 (on an unknown number of captions)</translation>
+    </message>
+    <message>
+        <source>too few captions to measure (%1; at least %2 are needed)</source>
+        <translation>too few captions to measure (%1; at least %2 are needed)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Recall@5 %1 (95 %: %2–%3, %n caption(s))</source>
+        <translation>
+            <numerusform>Recall@5 %1 (95 %: %2–%3, %n caption)</numerusform>
+            <numerusform>Recall@5 %1 (95 %: %2–%3, %n captions)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1485,10 +1600,6 @@ Relevance: %2</translation>
         <translation>Threads:</translation>
     </message>
     <message>
-        <source>Search index</source>
-        <translation>Search index</translation>
-    </message>
-    <message>
         <source>How widely a search looks: more is more accurate and slower.</source>
         <translation>How widely a search looks: more is more accurate and slower.</translation>
     </message>
@@ -1519,6 +1630,14 @@ Relevance: %2</translation>
     <message>
         <source>A new language takes effect when LowCLIP starts again.</source>
         <translation>A new language takes effect when LowCLIP starts again.</translation>
+    </message>
+    <message>
+        <source>Show expert settings</source>
+        <translation>Show expert settings</translation>
+    </message>
+    <message>
+        <source>Search index (expert)</source>
+        <translation>Search index (expert)</translation>
     </message>
 </context>
 </TS>

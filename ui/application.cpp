@@ -72,7 +72,10 @@ QString installTranslations(QApplication& app, const QString& language) {
             }
     }
     if (ours->load(QStringLiteral(":/i18n/lowclip_%1.qm").arg(lang))) app.installTranslator(ours.get());
-    if (qtBase->load(QStringLiteral("qtbase_%1").arg(lang), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+    // Qt's own texts (Yes/No/OK, context menus, the file dialog): the system's Qt translation when
+    // there is one, else the one LowCLIP carries (Qt has no Azerbaijani qtbase translation).
+    if (qtBase->load(QStringLiteral("qtbase_%1").arg(lang), QLibraryInfo::path(QLibraryInfo::TranslationsPath)) ||
+        qtBase->load(QStringLiteral(":/i18n/qtbase_%1.qm").arg(lang)))
         app.installTranslator(qtBase.get());
     // Numbers and dates follow the UI language when it is Azerbaijani, else the system's locale.
     QLocale::setDefault(lang == QLatin1String("az") ? QLocale(QLocale::Azerbaijani, QLocale::Azerbaijan) : QLocale::system());

@@ -9,13 +9,16 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPixmap>
 #include <QPushButton>
+#include <QShortcut>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <set>
 
 #include "ui/backend.h"
 #include "ui/caption_transfer.h"
+#include "ui/thumbnail_loader.h"
 #include "ui/ui_util.h"
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -24,7 +27,23 @@ namespace ui {
 
 // ---- CaptionsModel ---------------------------------------------------------------------------
 
-CaptionsModel::CaptionsModel(Backend* backend, QObject* parent) : QAbstractTableModel(parent), backend_(backend) {}
+CaptionsModel::CaptionsModel(Backend* backend, QObject* parent)
+    : QAbstractTableModel(parent),
+      backend_(backend),
+      thumbnails_(new ThumbnailLoader(backend->enginePtr(), kThumbnailSize, this)) {
+    connect(thumbnails_, &ThumbnailLoader::loaded, this, [this](qint64 photoId, const QImage&) {
+        for (std::size_t i = 0; i < rows_.size(); ++i)
+            if (rows_[i].photoId == photoId) {
+                const QModelIndex at = index(int(i), PhotoColumn);
+                Q_EMIT dataChanged(at, at, {Qt::DecorationRole});
+            }
+    });
+}
+
+CaptionsModel::~CaptionsModel() {
+    thumbnails_->clearPending();
+    thumbnails_->waitForDone();
+}
 
 void CaptionsModel::setCaptions(std::vector<Caption> captions) {
     beginResetModel();
@@ -55,6 +74,14 @@ QVariant CaptionsModel::data(const QModelIndex& index, int role) const {
         }
     }
     if (role == Qt::ToolTipRole && index.column() == PhotoColumn) return toQ(c.path);
+    if (role == Qt::DecorationRole && index.column() == PhotoColumn) {
+        const QImage image = thumbnails_->get(c.photoId, toQ(c.path));
+        if (!image.isNull()) return QPixmap::fromImage(image);
+        // Nothing to show (yet, or the photo cannot be read): an empty square keeps rows even.
+        QPixmap empty(kThumbnailSize, kThumbnailSize);
+        empty.fill(Qt::transparent);
+        return empty;
+    }
     return {};
 }
 
@@ -139,6 +166,8 @@ CaptionsWindow::CaptionsWindow(Backend* backend, QWidget* parent) : QDialog(pare
     table_->horizontalHeader()->setSectionResizeMode(CaptionsModel::PhotoColumn, QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(CaptionsModel::SourceColumn, QHeaderView::ResizeToContents);
     table_->verticalHeader()->hide();
+    table_->setIconSize(QSize(CaptionsModel::kThumbnailSize, CaptionsModel::kThumbnailSize));
+    table_->verticalHeader()->setDefaultSectionSize(CaptionsModel::kThumbnailSize + 8);
     table_->setAlternatingRowColors(true);
     table_->setSortingEnabled(true);
     table_->sortByColumn(CaptionsModel::PhotoColumn, Qt::AscendingOrder);
@@ -163,6 +192,9 @@ CaptionsWindow::CaptionsWindow(Backend* backend, QWidget* parent) : QDialog(pare
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] { delete_->setEnabled(table_->selectionModel()->hasSelection()); });
     connect(delete_, &QPushButton::clicked, this, &CaptionsWindow::deleteSelected);
+    // The Delete key on the table (not while a caption is being edited: the editor keeps its keys).
+    auto* del = new QShortcut(QKeySequence::Delete, table_, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(del, &QShortcut::activated, this, &CaptionsWindow::deleteSelected);
     connect(import, &QPushButton::clicked, this, &CaptionsWindow::importTsv);
     connect(exportBtn, &QPushButton::clicked, this, &CaptionsWindow::exportTsv);
     connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -206,6 +238,13 @@ void CaptionsWindow::deleteSelected() {
     QList<int> rows;
     for (const QModelIndex& i : table_->selectionModel()->selectedRows()) rows << proxy_->mapToSource(i).row();
     if (rows.isEmpty()) return;
+    const QString question =
+        rows.size() == 1
+            ? tr("Delete the caption “%1”? The photo itself is not affected.").arg(toQ(model_->captionAt(rows.first()).text))
+            : tr("Delete %n caption(s)? The photos themselves are not affected.", nullptr, int(rows.size()));
+    if (QMessageBox::question(this, tr("Delete captions"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No) !=
+        QMessageBox::Yes)
+        return;
     std::sort(rows.begin(), rows.end(), std::greater<int>());
     std::vector<qint64> ids;
     for (int r : rows) ids.push_back(model_->captionAt(r).id);

@@ -17,12 +17,15 @@ namespace lowclip {
 namespace ui {
 
 class Backend;
+class ThumbnailLoader;
 
 class CaptionsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { PhotoColumn, TextColumn, SourceColumn, ColumnCount };
+    static constexpr int kThumbnailSize = 48;
     CaptionsModel(Backend* backend, QObject* parent = nullptr);
+    ~CaptionsModel() override;
     void setCaptions(std::vector<Caption> captions);
     const Caption& captionAt(int row) const { return rows_[std::size_t(row)]; }
     void removeCaptionRow(int row);
@@ -40,6 +43,7 @@ Q_SIGNALS:
 
 private:
     Backend* backend_;
+    ThumbnailLoader* thumbnails_;
     std::vector<Caption> rows_;
 };
 
@@ -65,12 +69,13 @@ public:
     QTableView* table() const { return table_; }
     CaptionsModel* model() const { return model_; }
     bool isLoading() const { return loading_; }
+    // Deletes the selected captions after asking (the Delete key and the button).
+    void deleteSelected();
 
 Q_SIGNALS:
     void captionsChanged();
 
 private:
-    void deleteSelected();
     void importTsv();
     void exportTsv();
     void updateHeader();

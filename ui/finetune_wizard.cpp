@@ -151,10 +151,11 @@ void FineTuneWizard::buildHowPage() {
     v->addWidget(quick_);
     v->addWidget(thorough_);
 
-    advanced_ = new QGroupBox(tr("Advanced"), page);
-    advanced_->setCheckable(true);
+    // A check box, and the frame of settings only while it is checked (no empty frame).
+    advanced_ = new QCheckBox(tr("Choose the settings myself (advanced)"), page);
+    advanced_->setObjectName(QStringLiteral("advancedToggle"));
     advanced_->setChecked(false);
-    auto* inner = new QWidget(advanced_);
+    auto* inner = new QGroupBox(page);
     auto* form = new QFormLayout(inner);
     epochs_ = new QSpinBox(inner);
     epochs_->setRange(1, 1000);
@@ -181,11 +182,10 @@ void FineTuneWizard::buildHowPage() {
     batch_ = new QSpinBox(inner);
     batch_->setRange(2, 1024);
     form->addRow(tr("Batch size:"), batch_);
-    auto* gl = new QVBoxLayout(advanced_);
-    gl->addWidget(inner);
     inner->setVisible(false);
-    connect(advanced_, &QGroupBox::toggled, inner, &QWidget::setVisible);
+    connect(advanced_, &QCheckBox::toggled, inner, &QWidget::setVisible);
     v->addWidget(advanced_);
+    v->addWidget(inner);
     v->addStretch(1);
     connect(quick_, &QRadioButton::toggled, this, &FineTuneWizard::applyPreset);
     setPage(HowPage, page);
@@ -333,7 +333,7 @@ void FineTuneWizard::onEvent(const TrainEvent& e) {
                                 .arg(e.epochs)
                                 .arg(e.step)
                                 .arg(QLocale().toString(e.loss, 'f', 4))
-                                .arg(QString::number(e.learningRate, 'g', 3)));
+                                .arg(QLocale().toString(e.learningRate, 'g', 3)));
     } else if (e.kind == TrainEvent::Kind::Validation) {
         recall_->append(x, e.recall);
         recall_->setName(tr("Recall@%1 (validation)").arg(e.recallK));
@@ -342,7 +342,9 @@ void FineTuneWizard::onEvent(const TrainEvent& e) {
     axisX_->setRange(0, std::max(1, maxX));
     axisX_->setTickCount(std::min(std::max(1, maxX), 5) + 1);
     if (maxX > 5) axisX_->applyNiceNumbers();
-    timing_->setText(tr("elapsed %1, left %2").arg(formatDuration(e.elapsedSeconds), formatDuration(e.etaSeconds)));
+    timing_->setText(tr("elapsed %1, left %2")
+                         .arg(formatDuration(e.elapsedSeconds),
+                              formatDuration(remainingSeconds(e.elapsedSeconds, double(e.step), double(e.steps), e.etaSeconds))));
 }
 
 void FineTuneWizard::onFinished(const TrainOutcome& o) {

@@ -93,7 +93,7 @@ private:
     // page 2
     QRadioButton* quick_ = nullptr;
     QRadioButton* thorough_ = nullptr;
-    QGroupBox* advanced_ = nullptr;
+    QCheckBox* advanced_ = nullptr;
     QSpinBox* epochs_ = nullptr;
     QDoubleSpinBox* lrHeads_ = nullptr;
     QDoubleSpinBox* lrImage_ = nullptr;

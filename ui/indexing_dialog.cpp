@@ -1,14 +1,21 @@
 #include "ui/indexing_dialog.h"
 
+#include <QAction>
+#include <QDesktopServices>
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTreeWidget>
+#include <QUrl>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <climits>
 
 #include "ui/backend.h"
 #include "ui/ui_util.h"
@@ -49,7 +56,24 @@ IndexingDialog::IndexingDialog(Backend* backend, IndexController* controller, QW
     failures_->header()->setSectionResizeMode(0, QHeaderView::Interactive);
     failures_->header()->resizeSection(0, 300);
     failures_->header()->setStretchLastSection(true);
+    failures_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    failures_->setContextMenuPolicy(Qt::ActionsContextMenu);
     v->addWidget(failures_, 1);
+    auto* actions = new QHBoxLayout;
+    retry_ = new QPushButton(tr("Try again"), this);
+    retry_->setToolTip(tr("Look at the library folders again and index what can be read now"));
+    showInFolder_ = new QPushButton(tr("Show in folder"), this);
+    actions->addWidget(retry_);
+    actions->addWidget(showInFolder_);
+    actions->addStretch(1);
+    v->addLayout(actions);
+    auto* showAction = new QAction(tr("Show in folder"), failures_);
+    failures_->addAction(showAction);
+    connect(showAction, &QAction::triggered, this, &IndexingDialog::showSelectedInFolder);
+    connect(showInFolder_, &QPushButton::clicked, this, &IndexingDialog::showSelectedInFolder);
+    connect(failures_, &QTreeWidget::itemSelectionChanged, this, &IndexingDialog::updateFailureButtons);
+    connect(failures_, &QTreeWidget::itemDoubleClicked, this, &IndexingDialog::showSelectedInFolder);
+    connect(retry_, &QPushButton::clicked, controller_, &IndexController::start);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     v->addWidget(buttons);
 
@@ -80,13 +104,16 @@ QString IndexingDialog::progressText(const IndexProgressInfo& info) {
     const QLocale loc;
     return tr("%1 of %2 photos, %3 photos/s, %4 left")
         .arg(loc.toString(info.done), loc.toString(info.total), loc.toString(info.perSecond, 'f', 1),
-             formatDuration(info.etaSeconds));
+             formatDuration(info.etaSeconds >= 0 || !(info.perSecond > 0)
+                                ? info.etaSeconds
+                                : double(std::max<qint64>(0, info.total - info.done)) / info.perSecond));
 }
 
 void IndexingDialog::update() {
     const bool running = controller_->isRunning();
     start_->setEnabled(!running);
     cancel_->setEnabled(running);
+    updateFailureButtons();
     if (running) {
         const IndexProgressInfo& p = controller_->progress();
         stage_->setText(stageText(p.stage));
@@ -96,26 +123,66 @@ void IndexingDialog::update() {
         } else {
             bar_->setRange(0, 0);  // busy
         }
-        QString text = progressText(p);
-        if (!p.message.isEmpty()) text += (text.isEmpty() ? QString() : QStringLiteral("\n")) + p.message;
-        detail_->setText(text);
+        // (core's free-text message is for logs, in English: not shown)
+        detail_->setText(progressText(p));
     } else {
-        bar_->setRange(0, 1);
-        bar_->setValue(1);
         const IndexSummary& s = controller_->lastSummary();
+        const IndexProgressInfo& p = controller_->progress();
+        if (controller_->lastCancelled() || !controller_->lastError().isEmpty()) {
+            // Where the run stopped, never a full bar.
+            bar_->setRange(0, 1000);
+            bar_->setValue(p.total > 0 ? int(std::min<qint64>(999, 1000 * p.done / p.total)) : 0);
+        } else {
+            bar_->setRange(0, 1);
+            bar_->setValue(1);
+        }
         if (!controller_->lastError().isEmpty()) {
             stage_->setText(tr("Indexing stopped"));
             detail_->setText(controller_->lastError());
-            bar_->setValue(0);
         } else if (controller_->lastCancelled()) {
             stage_->setText(tr("Indexing was cancelled"));
             detail_->setText(tr("Photos indexed so far are kept; the rest are indexed next time."));
         } else {
             stage_->setText(tr("The library is up to date"));
-            detail_->setText(tr("Last run: %1 new, %2 changed, %3 removed, %4 indexed, %5 failed.")
-                                 .arg(s.added).arg(s.changed).arg(s.removed).arg(s.embedded).arg(s.failed));
+            detail_->setText(summaryText(s));
         }
     }
+}
+
+QString IndexingDialog::summaryText(const IndexSummary& s) {
+    QString text = tr("Last run: %1 new, %2 changed, %3 removed, %4 indexed.")
+                       .arg(s.added).arg(s.changed).arg(s.removed).arg(s.embedded);
+    if (s.failed > 0) text += QLatin1Char(' ') + tr("%n file(s) could not be read.", nullptr, int(std::min<std::size_t>(s.failed, INT_MAX)));
+    return text;
+}
+
+QString IndexingDialog::failureReasonText(const QString& reason) {
+    // Core records the reason as a sentence in English for logs; people get one of these.
+    const QString r = reason.toLower();
+    auto has = [&r](const char* word) { return r.contains(QLatin1String(word)); };
+    if (has("empty (0 bytes)")) return tr("The file is empty.");
+    if (has("is a folder")) return tr("This is a folder, not a photo.");
+    if (has("larger than 2 gib") || has("not enough memory")) return tr("The photo is too large to open on this computer.");
+    if (has("cannot open") || has("cannot read the file") || has("permission"))
+        return tr("The file cannot be opened (no permission, or the disk is not there).");
+    if (has("truncated")) return tr("The file is incomplete: it was cut off while being copied or saved.");
+    if (has("not a supported image")) return tr("This is not a photo in a supported format (JPEG, PNG, WebP, TIFF, BMP, HEIF).");
+    if (has("unsupported")) return tr("This kind of image is not supported.");
+    if (has("corrupt")) return tr("The file is damaged.");
+    return tr("The file could not be read as a photo.");
+}
+
+void IndexingDialog::updateFailureButtons() {
+    showInFolder_->setEnabled(!failures_->selectedItems().isEmpty());
+    retry_->setEnabled(failures_->topLevelItemCount() > 0 && !controller_->isRunning());
+}
+
+void IndexingDialog::showSelectedInFolder() {
+    const auto items = failures_->selectedItems();
+    if (items.isEmpty()) return;
+    const QString folder = QFileInfo(items.first()->data(0, Qt::UserRole).toString()).absolutePath();
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
+        QMessageBox::information(this, tr("Show in folder"), tr("The file is in %1").arg(folder));
 }
 
 void IndexingDialog::reloadFailures() {
@@ -124,10 +191,12 @@ void IndexingDialog::reloadFailures() {
         [this](std::vector<FailedFile> list) {
             failures_->clear();
             for (const auto& f : list) {
-                auto* item = new QTreeWidgetItem(failures_, {toQ(f.path), toQ(f.reason)});
+                auto* item = new QTreeWidgetItem(failures_, {toQ(f.path), failureReasonText(QString(toQ(f.reason)).remove(toQ(f.path)))});
+                item->setData(0, Qt::UserRole, toQ(f.path));
                 item->setToolTip(0, toQ(f.path));
-                item->setToolTip(1, toQ(f.reason));
+                item->setToolTip(1, tr("Technical details: %1").arg(toQ(f.reason)));
             }
+            updateFailureButtons();
             failuresTitle_->setText(list.empty() ? tr("Every file could be read.")
                                                  : tr("Files that could not be read (%1)").arg(list.size()));
         });

@@ -26,9 +26,16 @@ public:
     // "Şəkillər indekslənir…" and friends, shared with the status bar.
     static QString stageText(const QString& stage);
     static QString progressText(const IndexProgressInfo& info);
+    // "Last run: 7 new, … 4 indexed. 3 files could not be read."
+    static QString summaryText(const IndexSummary& summary);
+    // A failure's reason as core recorded it, in a sentence of the UI's language.
+    static QString failureReasonText(const QString& reason);
+    QProgressBar* bar() const { return bar_; }
 
 private:
     void update();
+    void updateFailureButtons();
+    void showSelectedInFolder();
 
     Backend* backend_;
     IndexController* controller_;
@@ -39,6 +46,8 @@ private:
     QPushButton* start_;
     QLabel* failuresTitle_;
     QTreeWidget* failures_;
+    QPushButton* retry_ = nullptr;
+    QPushButton* showInFolder_ = nullptr;
 };
 
 }  // namespace ui

@@ -729,12 +729,13 @@ void MainWindow::onIndexFinished(const IndexSummary& summary, const QString& err
         statusBar()->showMessage(tr("Indexing stopped: %1").arg(error), 10000);
     } else if (indexer_->lastCancelled()) {
         statusBar()->showMessage(tr("Indexing cancelled."), 5000);
-    } else if (summary.embedded + summary.added + summary.removed > 0) {
-        statusBar()->showMessage(tr("Library updated: %1 new, %2 removed, %3 indexed.")
-                                     .arg(summary.added)
-                                     .arg(summary.removed)
-                                     .arg(summary.embedded),
-                                 6000);
+    } else if (summary.embedded + summary.added + summary.removed + summary.failed > 0) {
+        QString text = tr("Library updated: %1 new, %2 removed, %3 indexed.")
+                           .arg(summary.added)
+                           .arg(summary.removed)
+                           .arg(summary.embedded);
+        if (summary.failed > 0) text += QLatin1Char(' ') + tr("%n file(s) could not be read (Library ▸ Indexing details).", nullptr, int(summary.failed));
+        statusBar()->showMessage(text, summary.failed > 0 ? 15000 : 6000);
     }
     refreshState();
 }

@@ -8,16 +8,23 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
 #include <QProgressDialog>
+#include <QPointer>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QRegularExpressionValidator>
 #include <QToolButton>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
 
 #include "ui/backend.h"
 #include "ui/ui_util.h"
@@ -34,7 +41,10 @@ ImportModelDialog::ImportModelDialog(ImportRequest::Kind kind, QWidget* parent) 
     intro->setWordWrap(true);
     auto* form = new QFormLayout;
     name_ = new QLineEdit(this);
-    name_->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[\\w][\\w.-]{0,63}")), name_));
+    // Any letters and digits of any script (ə ı ö ü ş ç ğ), spaces inside, "-", "_" and ".", as the
+    // model registry accepts them; the registry bounds the name to 100 bytes.
+    name_->setValidator(new QRegularExpressionValidator(modelNamePattern(), name_));
+    name_->setMaxLength(64);
     name_->setPlaceholderText(tr("for example: lowclip-effnet-b0"));
     form->addRow(tr("Name:"), name_);
     switch (kind) {
@@ -93,11 +103,39 @@ QLineEdit* ImportModelDialog::addPathRow(QFormLayout* form, const QString& label
         edit->setText(p);
         if (name_->text().isEmpty() && (edit == source_ || edit == bertFolder_)) {
             QString base = QFileInfo(p).completeBaseName();
-            base.replace(QRegularExpression(QStringLiteral("[^\\w.-]")), QStringLiteral("-"));
+            base.replace(QRegularExpression(QStringLiteral("[^\\p{L}\\p{M}\\p{N} ._-]"),
+                                            QRegularExpression::UseUnicodePropertiesOption),
+                         QStringLiteral("-"));
+            base = base.left(64).trimmed();
+            while (!base.isEmpty() && !base.front().isLetterOrNumber()) base.remove(0, 1);
             name_->setText(base);
         }
     });
     return edit;
+}
+
+QRegularExpression ImportModelDialog::modelNamePattern() {
+    // A letter or digit first; trailing spaces are trimmed off when the name is used.
+    static const QRegularExpression re(QStringLiteral("[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N} ._-]{0,63}"),
+                                       QRegularExpression::UseUnicodePropertiesOption);
+    return re;
+}
+
+void ImportModelDialog::setRequest(const ImportRequest& r) {
+    auto set = [](QLineEdit* e, const std::string& v) {
+        if (e) e->setText(toQ(v));
+    };
+    name_->setText(toQ(r.name));
+    set(source_, r.source);
+    set(vocab_, r.vocab);
+    set(bertConfig_, r.bertConfig);
+    set(bertFolder_, r.bertFolder);
+    set(imageWeights_, r.imageWeights);
+    if (arch_) {
+        const int i = arch_->findData(toQ(r.arch));
+        if (i >= 0) arch_->setCurrentIndex(i);
+    }
+    validate();
 }
 
 void ImportModelDialog::validate() {
@@ -119,6 +157,46 @@ ImportRequest ImportModelDialog::request() const {
     r.imageWeights = get(imageWeights_);
     if (arch_) r.arch = toStd(arch_->currentData().toString());
     return r;
+}
+
+// ---- quality figures ------------------------------------------------------------------------
+
+QualityFigure modelQuality(const std::map<std::string, double>& metrics) {
+    QualityFigure q;
+    // The model's own held-out captions (a taught model), the demo's single-object scenes, or
+    // figures without a set (an imported model).
+    for (const char* set : {"heldout.", "single.", ""}) {
+        const std::string prefix = set;
+        auto r5 = metrics.find(prefix + "t2i_r5");
+        if (r5 == metrics.end()) continue;
+        q.known = true;
+        q.set = QString::fromLatin1(set).chopped(prefix.empty() ? 0 : 1);
+        q.recall = r5->second;
+        auto texts = metrics.find(prefix + "texts");
+        if (texts != metrics.end() && texts->second >= 0 && texts->second < 1e12) q.captions = std::size_t(texts->second);
+        break;
+    }
+    if (q.known && q.captions > 0) {
+        // Wilson score interval, 95 %: unlike p ± 1.96·SE it does not shrink to nothing at 0 or 1.
+        const double n = double(q.captions), p = std::clamp(q.recall, 0.0, 1.0), z = 1.959964;
+        const double denom = 1.0 + z * z / n;
+        const double centre = (p + z * z / (2.0 * n)) / denom;
+        const double half = z * std::sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom;
+        q.low = std::max(0.0, centre - half);
+        q.high = std::min(1.0, centre + half);
+    }
+    return q;
+}
+
+QString modelQualityText(const std::map<std::string, double>& metrics, std::size_t minCaptions) {
+    const QualityFigure q = modelQuality(metrics);
+    if (!q.known) return ModelManager::tr("not measured");
+    if (q.captions == 0) return ModelManager::tr("Recall@5 %1 (on an unknown number of captions)").arg(formatMetric(q.recall));
+    if (q.captions < minCaptions)
+        return ModelManager::tr("too few captions to measure (%1; at least %2 are needed)")
+            .arg(QLocale().toString(qulonglong(q.captions)), QLocale().toString(qulonglong(minCaptions)));
+    return ModelManager::tr("Recall@5 %1 (95 %: %2–%3, %n caption(s))", nullptr, int(std::min<std::size_t>(q.captions, INT_MAX)))
+        .arg(formatMetric(q.recall), formatMetric(q.low), formatMetric(q.high));
 }
 
 // ---- ModelManager ----------------------------------------------------------------------------
@@ -153,6 +231,11 @@ ModelManager::ModelManager(Backend* backend, QWidget* parent) : QDialog(parent),
     row->addWidget(use_);
     row->addWidget(export_);
     row->addWidget(delete_);
+    // Never narrower than their text, in any language ("Bu modeli istifadə et").
+    for (QPushButton* b : {import, use_, export_, delete_}) {
+        b->setMinimumWidth(b->sizeHint().width());
+        b->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
+    }
     v->addLayout(row);
     auto* close = new QDialogButtonBox(QDialogButtonBox::Close, this);
     v->addWidget(close);
@@ -169,25 +252,17 @@ ModelManager::ModelManager(Backend* backend, QWidget* parent) : QDialog(parent),
 
 void ModelManager::reload() {
     backend_->run(
-        this, [engine = backend_->enginePtr()]() { return engine->models(); },
-        [this](std::vector<ModelInfo> models) {
+        this,
+        [engine = backend_->enginePtr()]() {
+            return std::make_pair(engine->models(), engine->teachingPlan(true, true).minHeldOutCaptions);
+        },
+        [this](std::pair<std::vector<ModelInfo>, std::size_t> loaded) {
+            auto& [models, minCaptions] = loaded;
             const QString keep = selectedName();
             models_ = std::move(models);
             list_->clear();
             for (const auto& m : models_) {
-                QString quality;
-                auto pick = [&m](std::initializer_list<const char*> keys) -> const double* {
-                    for (const char* k : keys) {
-                        auto it = m.metrics.find(k);
-                        if (it != m.metrics.end()) return &it->second;
-                    }
-                    return nullptr;
-                };
-                if (const double* r = pick({"t2i_r5", "single.t2i_r5", "heldout.t2i_r5"}))
-                    quality = tr("Recall@5 %1").arg(formatMetric(*r));
-                if (const double* map = pick({"t2i_map", "single.t2i_map", "heldout.t2i_map"}))
-                    quality += (quality.isEmpty() ? QString() : QStringLiteral(", ")) + tr("MAP %1").arg(formatMetric(*map));
-                if (quality.isEmpty()) quality = tr("not measured");
+                const QString quality = modelQualityText(m.metrics, minCaptions);
                 QString name = toQ(m.name);
                 auto* item = new QTreeWidgetItem(list_, {name, toQ(m.architecture), quality, formatBytes(m.bytes),
                                                          toQ(m.created).left(10)});
@@ -231,24 +306,45 @@ void ModelManager::updateButtons() {
 
 void ModelManager::importModel(ImportRequest::Kind kind) {
     ImportModelDialog dialog(kind, this);
+    // After a failed import the form comes back as the person left it.
+    if (lastFailedImport_ && lastFailedImport_->kind == kind) dialog.setRequest(*lastFailedImport_);
     if (dialog.exec() != QDialog::Accepted) return;
-    const ImportRequest request = dialog.request();
+    startImport(dialog.request());
+}
+
+void ModelManager::startImport(const ImportRequest& request) {
     auto* progress = new QProgressDialog(tr("Importing the model…"), tr("Cancel"), 0, 0, this);
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(300);
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     connect(progress, &QProgressDialog::canceled, this, [cancel] { cancel->store(true); });
+    QPointer<QProgressDialog> guard(progress);
+    // Closes the progress at once, before anything else is shown: a deferred delete would wait
+    // for the message box's own event loop to end, and the progress's show timer would put it
+    // over the message box, blocking its button.
+    auto closeProgress = [guard] {
+        if (!guard) return;
+        guard->reset();  // stops the timer that shows it after the minimum duration
+        guard->hide();
+        guard->deleteLater();
+    };
     backend_->run(
         this, [engine = backend_->enginePtr(), request, cancel]() { return engine->importModel(request, {}, cancel.get()); },
-        [this, progress](ModelInfo) {
-            progress->deleteLater();
+        [this, closeProgress](ModelInfo) {
+            closeProgress();
+            lastFailedImport_.reset();
             reload();
             Q_EMIT modelsChanged();
         },
-        [this, progress](const QString& m) {
-            progress->deleteLater();
+        [this, closeProgress, request](const QString& m) {
+            closeProgress();
+            lastFailedImport_ = request;
             showError(tr("The model could not be imported: %1").arg(m));
-        });
+            Q_EMIT importFailed();
+            // The form again, as it was, to correct the name or the file.
+            QTimer::singleShot(0, this, [this, kind = request.kind] { importModel(kind); });
+        },
+        [closeProgress]() { closeProgress(); });
 }
 
 void ModelManager::activateSelected() {

@@ -1,5 +1,6 @@
 #include "ui/settings_dialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -36,7 +37,11 @@ SettingsDialog::SettingsDialog(const EngineOptions& options, const QString& lang
     cf->addRow(tr("Threads:"), threads_);
     v->addWidget(compute);
 
-    auto* index = new QGroupBox(tr("Search index"), this);
+    // The vector index's tuning is for people who know what it does: hidden until asked for.
+    expert_ = new QCheckBox(tr("Show expert settings"), this);
+    expert_->setChecked(options.hnswEfSearch != EngineOptions{}.hnswEfSearch);
+    auto* index = new QGroupBox(tr("Search index (expert)"), this);
+    index_ = index;
     auto* xf = new QFormLayout(index);
     efSearch_ = new QSpinBox(index);
     efSearch_->setRange(8, 2000);
@@ -44,6 +49,8 @@ SettingsDialog::SettingsDialog(const EngineOptions& options, const QString& lang
     efSearch_->setToolTip(tr("How widely a search looks: more is more accurate and slower."));
     xf->addRow(tr("Search breadth (ef):"), efSearch_);
     v->addWidget(index);
+    index->setVisible(expert_->isChecked());
+    connect(expert_, &QCheckBox::toggled, index, &QWidget::setVisible);
 
     auto* look = new QGroupBox(tr("Appearance"), this);
     auto* lf = new QFormLayout(look);
@@ -65,6 +72,7 @@ SettingsDialog::SettingsDialog(const EngineOptions& options, const QString& lang
     lf->addRow(note);
     v->addWidget(look);
 
+    v->addWidget(expert_);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     v->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);

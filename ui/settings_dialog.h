@@ -5,7 +5,9 @@
 
 #include "ui/engine/engine.h"
 
+class QCheckBox;
 class QComboBox;
+class QGroupBox;
 class QSpinBox;
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -20,6 +22,9 @@ public:
                    QWidget* parent = nullptr);
     EngineOptions options() const;
     QString language() const;
+    // The search index's tuning, shown only with "Show expert settings".
+    QGroupBox* expertGroup() const { return index_; }
+    QCheckBox* expertToggle() const { return expert_; }
 
 private:
     EngineOptions base_;
@@ -28,6 +33,8 @@ private:
     QSpinBox* efSearch_;
     QSpinBox* thumb_;
     QComboBox* language_;
+    QCheckBox* expert_;
+    QGroupBox* index_;
 };
 
 }  // namespace ui

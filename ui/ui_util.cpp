@@ -17,6 +17,12 @@ QString formatDuration(double seconds) {
     return QCoreApplication::translate("lowclip::ui::Format", "%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
 }
 
+double remainingSeconds(double elapsed, double done, double total, double eta) {
+    if (eta >= 0 && std::isfinite(eta)) return eta;
+    if (!(elapsed > 0) || !(done > 0) || !(total >= done) || !std::isfinite(elapsed) || !std::isfinite(total)) return -1.0;
+    return elapsed * (total - done) / done;
+}
+
 QString formatBytes(quint64 bytes) { return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeSIFormat); }
 
 QString formatMetric(double value) { return QLocale().toString(value, 'f', 3); }

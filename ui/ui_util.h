@@ -17,6 +17,9 @@ QString azLower(const QString& s);
 
 // "45 s", "3 min", "1 h 20 min" (translated).
 QString formatDuration(double seconds);
+// Seconds left of a run: `eta` when the engine knows it (>= 0), else extrapolated from the time
+// `done` of `total` units took; negative when neither is known yet.
+double remainingSeconds(double elapsed, double done, double total, double eta);
 // "12.3 MB" in the UI's locale.
 QString formatBytes(quint64 bytes);
 // A metric value such as 0.8734 as "0.873".

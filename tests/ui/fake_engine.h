@@ -59,6 +59,9 @@ public:
         failures_.clear();
     }
     CaptionImportReport nextImport;  // what importCaptions reports
+    std::vector<FailedFile> nextFailures;  // what failures() reports
+    // index() reports 3 of 10 photos and waits for its cancellation flag (up to 30 s).
+    std::atomic<bool> indexWaitsForCancel{false};
     std::atomic<int> demoRuns{0}, stateCalls{0};
 
     // ---- Engine ----
@@ -91,14 +94,29 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         root_.clear();
     }
-    IndexSummary index(const ProgressFn&, const CancelFlag* cancel) override {
+    IndexSummary index(const ProgressFn& progress, const CancelFlag* cancel) override {
         maybeFail("index");
+        if (indexWaitsForCancel) {
+            Progress p;
+            p.stage = "index";
+            p.done = 3;
+            p.total = 10;
+            p.itemsPerSecond = 1.5;
+            p.message = "3 embedded, 0 failed (core's English)";
+            for (int i = 0; i < 1500 && !(cancel && cancel->load()); ++i) {
+                if (progress && i % 10 == 0) progress(p);
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
         throwIfCancelled(cancel);
         IndexSummary s;
         s.hasModel = true;
         return s;
     }
-    std::vector<FailedFile> failures() override { return {}; }
+    std::vector<FailedFile> failures() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return nextFailures;
+    }
 
     SearchResult search(const std::string& query, const SearchOptions& options) override {
         maybeFail("search");

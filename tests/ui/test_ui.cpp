@@ -3,6 +3,9 @@
 // window is driven as a person would: typing a query, captioning, teaching, indexing and cancelling.
 // Screenshots of the main states go to $LOWCLIP_BUILD_DIR (or the current folder) as ui_*.png.
 #include <QApplication>
+#include <QTimer>
+#include <QMessageBox>
+#include <QCheckBox>
 #include <QChartView>
 #include <QDir>
 #include <QElapsedTimer>
@@ -293,7 +296,7 @@ private Q_SLOTS:
         QVERIFY(wizard->pairs() >= 8);
         wizard->next();
         QCOMPARE(wizard->currentId(), int(FineTuneWizard::HowPage));
-        auto* advanced = wizard->findChild<QGroupBox*>();
+        auto* advanced = wizard->findChild<QCheckBox*>(QStringLiteral("advancedToggle"));
         QVERIFY(advanced);
         advanced->setChecked(true);
         auto spins = wizard->findChildren<QSpinBox*>();
@@ -320,6 +323,43 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(manager->list()->topLevelItemCount() >= 2, 20000);
         screenshot(manager, QStringLiteral("ui_models.png"));
         wizard->close();
+    }
+
+    // A caption on a photo that cannot be read is the person's too: it is listed, and can be deleted.
+    void captionOnAnUnreadablePhotoIsListed() {
+        const QString dir = tmp_.filePath(QStringLiteral("unreadable-data"));
+        const QString photos = tmp_.filePath(QStringLiteral("unreadable-photos"));
+        writePhotos(photos, 3);
+        {
+            QFile broken(photos + QStringLiteral("/kəsik.jpg"));
+            QVERIFY(broken.open(QIODevice::WriteOnly));
+            broken.write(QByteArray::fromHex("ffd8ffe000104a464946"));  // a JPEG cut off in its header
+        }
+        {
+            Session s(dir, false);
+            ImportRequest r;
+            r.kind = ImportRequest::Kind::Bundle;
+            r.name = "demo";
+            r.source = (demoDir_ + QStringLiteral("/models/demo")).toStdString();
+            s.engine().importModel(r, {}, nullptr);
+            s.engine().addRoot(photos.toStdString());
+            const IndexSummary sum = s.engine().index({}, nullptr);
+            QCOMPARE(sum.failed, std::size_t(1));
+            const auto failed = s.engine().failures();
+            QCOMPARE(failed.size(), std::size_t(1));
+            QVERIFY(failed[0].photoId > 0);
+            s.engine().addCaption({failed[0].photoId}, "kəsik şəkil");
+        }
+        Session s(dir);
+        CaptionsWindow* w = s.window->openCaptions();
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isLoading() && w->model()->rowCount() == 1, 20000);
+        QCOMPARE(QString::fromStdString(w->model()->captionAt(0).text), QStringLiteral("kəsik şəkil"));
+        w->table()->selectRow(0);
+        QTimer::singleShot(100, [] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) box->button(QMessageBox::Yes)->click();
+        });
+        w->deleteSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(s.engine().captions().empty(), 20000);
     }
 
     void cancellingIndexingLeavesAConsistentLibrary() {

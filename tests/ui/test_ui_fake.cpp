@@ -2,9 +2,23 @@
 // window's first steps, results, core errors rendered in the user's language from their codes
 // (never core's English or a library's internals), a cancelled demo that leaves the window
 // refreshed, the caption import report, and the teaching wizard counting what the engine counts.
+#include <QAbstractButton>
 #include <QApplication>
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QElapsedTimer>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QTableView>
+#include <QTreeWidget>
+#include <QWizard>
+#include <set>
 #include <QDir>
+#include <QKeyEvent>
 #include <QLineEdit>
+#include <QMenu>
 #include <QListView>
 #include <QMessageBox>
 #include <QProgressDialog>
@@ -14,6 +28,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <cmath>
+#include <functional>
 #include <memory>
 
 #include "tests/ui/fake_engine.h"
@@ -21,10 +37,16 @@
 #include "ui/application.h"
 #include "ui/backend.h"
 #include "ui/caption_transfer.h"
+#include "ui/captions_window.h"
+#include "ui/index_controller.h"
+#include "ui/indexing_dialog.h"
+#include "ui/model_manager.h"
+#include "ui/settings_dialog.h"
 #include "ui/error_text.h"
 #include "ui/finetune_wizard.h"
 #include "ui/main_window.h"
 #include "ui/results_model.h"
+#include "ui/ui_util.h"
 
 using namespace lowclip::ui;
 using lowclip::ui::testing::FakeEngine;
@@ -68,6 +90,63 @@ void answerNextMessageBox(QMessageBox::StandardButton button) {
         auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
         if (box && box->button(button)) box->button(button)->click();
     });
+}
+
+// Types text as key events, one character at a time (QTest::keyClicks handles ASCII only).
+void typeText(QWidget* w, const QString& text) {
+    for (const QChar ch : text) {
+        QKeyEvent press(QEvent::KeyPress, 0, Qt::NoModifier, QString(ch));
+        QKeyEvent release(QEvent::KeyRelease, 0, Qt::NoModifier, QString(ch));
+        QApplication::sendEvent(w, &press);
+        QApplication::sendEvent(w, &release);
+    }
+}
+
+// Every text a person sees in `root` and its visible children: window titles, labels, buttons,
+// group titles, tree headers and items, placeholders.
+QStringList visibleTexts(QWidget* root) {
+    QStringList out;
+    auto add = [&out](const QString& t) {
+        QString s = t;
+        s.remove(QLatin1Char('&'));
+        s = s.trimmed();
+        if (!s.isEmpty()) out << s;
+    };
+    add(root->windowTitle());
+    QList<QWidget*> all = root->findChildren<QWidget*>();
+    all.prepend(root);
+    for (QWidget* w : all) {
+        if (!w->isVisibleTo(root) && w != root) continue;
+        if (auto* l = qobject_cast<QLabel*>(w)) add(l->text());
+        if (auto* b = qobject_cast<QAbstractButton*>(w)) add(b->text());
+        if (auto* g = qobject_cast<QGroupBox*>(w)) add(g->title());
+        if (auto* e = qobject_cast<QLineEdit*>(w)) add(e->placeholderText());
+        if (auto* t = qobject_cast<QTreeWidget*>(w)) {
+            for (int c = 0; c < t->columnCount(); ++c) add(t->headerItem()->text(c));
+            for (int i = 0; i < t->topLevelItemCount(); ++i)
+                for (int c = 0; c < t->columnCount(); ++c) add(t->topLevelItem(i)->text(c));
+        }
+        if (auto* v = qobject_cast<QTableView*>(w))
+            for (int c = 0; c < v->model()->columnCount(); ++c) add(v->model()->headerData(c, Qt::Horizontal).toString());
+    }
+    return out;
+}
+
+// Waits for the next modal dialog of type T, hands it to `check` and closes it with `close`.
+template <class T>
+void onNextModal(std::function<void(T*)> check, std::function<void(T*)> close, bool* seen) {
+    auto* timer = new QTimer;
+    timer->setInterval(20);
+    QObject::connect(timer, &QTimer::timeout, [timer, check, close, seen] {
+        auto* d = qobject_cast<T*>(QApplication::activeModalWidget());
+        if (!d) return;
+        timer->stop();
+        timer->deleteLater();
+        if (check) check(d);
+        *seen = true;
+        close(d);
+    });
+    timer->start();
 }
 
 }  // namespace
@@ -186,6 +265,367 @@ private Q_SLOTS:
         CaptionImportReport many;
         for (int i = 0; i < 50; ++i) many.unmatched.push_back("line " + std::to_string(i) + ": /x.png");
         QVERIFY2(captionImportText(many).contains(QStringLiteral("30 more")), qPrintable(captionImportText(many)));
+
+        // Lines core refused are listed apart, with the reason in a sentence.
+        CaptionImportReport refused;
+        refused.imported = 1;
+        refused.unmatched = {"line 2: /x/a.png", "line 5: no TAB between path and caption", "line 7: empty caption",
+                             "line 9: longer than 65536 bytes"};
+        const QString r = captionImportText(refused);
+        QVERIFY2(r.contains(QStringLiteral("line 2: /x/a.png")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("3 lines could not be used")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("line 5: no TAB between the photo's path and the caption")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("line 7: the caption is empty")), qPrintable(r));
+        QVERIFY2(r.contains(QStringLiteral("line 9: the line is too long")), qPrintable(r));
+        QVERIFY2(!r.contains(QStringLiteral("empty caption")) && !r.contains(QStringLiteral("bytes")), qPrintable(r));
+    }
+
+    // Model manager ▸ Import with a name that exists: the error is shown with no progress dialog
+    // over it (not even after the progress's show delay), then the form comes back as it was.
+    void importErrorIsNotCoveredByProgress() {
+        FakeSession s(tmp_.filePath(QStringLiteral("import-error")));
+        s.engine->addModel("demo", true);
+        s.engine->failWith("importModel",
+                           lowclip::Error(lowclip::ErrorCode::ModelExists, "exists", {{"name", "mənim modelim"}}));
+        s.open();
+        ModelManager* manager = s.window->openModels();
+        QVERIFY(manager);
+        bool boxSeen = false, formSeen = false, progressOverBox = false;
+        QString boxText, formName, formSource;
+        auto* poll = new QTimer(manager);
+        poll->setInterval(20);
+        QElapsedTimer sinceBox;
+        connect(poll, &QTimer::timeout, manager, [&] {
+            QWidget* modal = QApplication::activeModalWidget();
+            QMessageBox* box = nullptr;  // (looked up among all windows: a progress could be the active modal one)
+            for (QWidget* w : QApplication::topLevelWidgets())
+                if (auto* b = qobject_cast<QMessageBox*>(w); b && b->isVisible()) box = b;
+            if (box) {
+                if (!boxSeen) {
+                    boxSeen = true;
+                    boxText = box->text();
+                    sinceBox.start();
+                }
+                for (auto* p : manager->findChildren<QProgressDialog*>())
+                    if (p->isVisible()) progressOverBox = true;
+                // Long past the progress's 300 ms show delay: then OK, as a person would.
+                if (sinceBox.elapsed() > 1200) box->button(QMessageBox::Ok)->click();
+            } else if (auto* form = qobject_cast<ImportModelDialog*>(modal)) {
+                formSeen = true;
+                formName = form->nameField()->text();
+                formSource = QString::fromStdString(form->request().source);
+                form->reject();
+                poll->stop();
+            }
+        });
+        poll->start();
+        ImportRequest request;
+        request.kind = ImportRequest::Kind::Bundle;
+        request.name = "mənim modelim";
+        request.source = "/models/bundle-folder";
+        manager->startImport(request);
+        QTRY_VERIFY_WITH_TIMEOUT(formSeen, 15000);
+        QVERIFY(boxSeen);
+        QVERIFY2(!progressOverBox, "a progress dialog was shown over the error");
+        QVERIFY2(boxText.contains(QStringLiteral("mənim modelim")), qPrintable(boxText));
+        QCOMPARE(formName, QStringLiteral("mənim modelim"));
+        QCOMPARE(formSource, QStringLiteral("/models/bundle-folder"));
+        for (auto* p : manager->findChildren<QProgressDialog*>()) QVERIFY(!p->isVisible());
+    }
+
+    void modelNameAcceptsAnyLetters() {
+        ImportModelDialog dialog(ImportRequest::Kind::Bundle);
+        dialog.show();
+        typeText(dialog.nameField(), QStringLiteral("mənim modelim"));
+        QCOMPARE(dialog.nameField()->text(), QStringLiteral("mənim modelim"));
+        dialog.nameField()->clear();
+        typeText(dialog.nameField(), QStringLiteral("Şəkil-Çiçək_ğ.2"));
+        QCOMPARE(dialog.nameField()->text(), QStringLiteral("Şəkil-Çiçək_ğ.2"));
+        dialog.nameField()->clear();
+        typeText(dialog.nameField(), QStringLiteral("a/b\\c"));  // no folder separators
+        QCOMPARE(dialog.nameField()->text(), QStringLiteral("abc"));
+        dialog.nameField()->clear();
+        typeText(dialog.nameField(), QStringLiteral(" x"));  // not a leading space
+        QCOMPARE(dialog.nameField()->text(), QStringLiteral("x"));
+        QCOMPARE(QString::fromStdString([&] {
+                     dialog.nameField()->setText(QStringLiteral("mənim modelim  "));
+                     return dialog.request().name;
+                 }()),
+                 QStringLiteral("mənim modelim"));
+    }
+
+    // The Quality column: the set's size and a 95 % interval, "too few captions" below the
+    // engine's minimum, and no "1.000" alone.
+    void qualityShowsCountAndInterval() {
+        const std::map<std::string, double> few{{"heldout.t2i_r5", 1.0}, {"heldout.texts", 13}};
+        const QString fewText = modelQualityText(few, 20);
+        QVERIFY2(fewText.contains(QStringLiteral("too few captions")), qPrintable(fewText));
+        QVERIFY2(fewText.contains(QStringLiteral("13")) && fewText.contains(QStringLiteral("20")), qPrintable(fewText));
+
+        const std::map<std::string, double> many{{"heldout.t2i_r5", 0.6}, {"heldout.texts", 120}};
+        const QualityFigure q = modelQuality(many);
+        QVERIFY(q.known);
+        QCOMPARE(q.captions, std::size_t(120));
+        QCOMPARE(q.set, QStringLiteral("heldout"));
+        // Wilson 95 % interval of 72/120: 0.511 .. 0.683.
+        QVERIFY2(std::abs(q.low - 0.5106) < 0.002, qPrintable(QString::number(q.low)));
+        QVERIFY2(std::abs(q.high - 0.6826) < 0.002, qPrintable(QString::number(q.high)));
+        const QString text = modelQualityText(many, 20);
+        QVERIFY2(text.contains(QStringLiteral("120")) && text.contains(formatMetric(q.low)) && text.contains(formatMetric(q.high)),
+                 qPrintable(text));
+
+        // A perfect score on 30 captions is not certainty.
+        const QualityFigure perfect = modelQuality({{"heldout.t2i_r5", 1.0}, {"heldout.texts", 30}});
+        QCOMPARE(perfect.high, 1.0);
+        QVERIFY2(perfect.low > 0.87 && perfect.low < 0.9, qPrintable(QString::number(perfect.low)));
+        // The demo model: its own scenes' set.
+        const QualityFigure demo = modelQuality({{"single.t2i_r5", 0.8}, {"single.texts", 200}, {"multi.t2i_r5", 0.5}});
+        QCOMPARE(demo.set, QStringLiteral("single"));
+        QCOMPARE(demo.captions, std::size_t(200));
+        QCOMPARE(modelQualityText({}, 20), ModelManager::tr("not measured"));
+    }
+
+    void useThisModelIsNotClipped() {
+        auto& app = *qobject_cast<QApplication*>(QCoreApplication::instance());
+        for (const QString lang : {QStringLiteral("az"), QStringLiteral("en")}) {
+            installTranslations(app, lang);
+            FakeSession s(tmp_.filePath(QStringLiteral("clip-") + lang));
+            s.engine->addModel("demo", true);
+            s.engine->addModel("mənim modelim", false);
+            s.open();
+            ModelManager* manager = s.window->openModels();
+            QTRY_VERIFY_WITH_TIMEOUT(manager->list()->topLevelItemCount() == 2, 10000);
+            for (const QSize size : {QSize(1280, 800), QSize(640, 480)}) {
+                manager->resize(size);
+                QApplication::processEvents();
+                QPushButton* use = manager->useButton();
+                const int needed = use->fontMetrics().horizontalAdvance(use->text());
+                QVERIFY2(use->width() >= needed, qPrintable(QStringLiteral("%1 < %2 at %3").arg(use->width()).arg(needed).arg(size.width())));
+                screenshot(manager, QStringLiteral("ui_models_%1_%2.png").arg(lang).arg(size.width()));
+            }
+        }
+        installTranslations(app, QStringLiteral("en"));
+    }
+
+    void settingsHideIndexTuning() {
+        SettingsDialog d(EngineOptions{}, QString(), {QStringLiteral("cpu")});
+        d.show();
+        QApplication::processEvents();
+        QVERIFY(!d.expertGroup()->isVisible());
+        d.expertToggle()->setChecked(true);
+        QVERIFY(d.expertGroup()->isVisible());
+        EngineOptions tuned;
+        tuned.hnswEfSearch = 200;
+        SettingsDialog t(tuned, QString(), {QStringLiteral("cpu")});
+        t.show();
+        QApplication::processEvents();
+        QVERIFY(t.expertGroup()->isVisible());  // a value someone set stays in sight
+        QCOMPARE(t.options().hnswEfSearch, 200);
+    }
+
+    void wizardHasNoEmptyAdvancedFrame() {
+        FakeSession s(tmp_.filePath(QStringLiteral("wizard-advanced")));
+        s.engine->addModel("demo", true);
+        for (int i = 0; i < 10; ++i) s.engine->addCaption({s.engine->addPhoto("/p/" + std::to_string(i) + ".png", {"x"})}, "mavi dairə");
+        s.open();
+        FineTuneWizard* wizard = s.window->openFineTune();
+        QTRY_VERIFY_WITH_TIMEOUT(wizard->currentPage()->isComplete(), 10000);
+        wizard->next();
+        QCOMPARE(wizard->currentId(), int(FineTuneWizard::HowPage));
+        QApplication::processEvents();
+        auto groups = [&] {
+            int visible = 0;
+            for (auto* g : wizard->currentPage()->findChildren<QGroupBox*>()) {
+                if (!g->isVisible()) continue;
+                ++visible;
+                bool content = false;
+                for (auto* c : g->findChildren<QWidget*>())
+                    if (c->isVisible()) content = true;
+                if (!content) return -1;  // an empty frame
+            }
+            return visible;
+        };
+        QCOMPARE(groups(), 0);
+        auto* toggle = wizard->findChild<QCheckBox*>(QStringLiteral("advancedToggle"));
+        QVERIFY(toggle);
+        toggle->setChecked(true);
+        QApplication::processEvents();
+        QCOMPARE(groups(), 1);
+        wizard->close();
+    }
+
+    void captionsDeleteKeyAsksFirst() {
+        FakeSession s(tmp_.filePath(QStringLiteral("captions-delete")));
+        s.engine->addModel("demo", true);
+        s.engine->addCaption({s.engine->addPhoto("/p/a.png", {"x"})}, "qırmızı dairə");
+        s.engine->addCaption({s.engine->addPhoto("/p/b.png", {"x"})}, "mavi ulduz");
+        s.open();
+        CaptionsWindow* w = s.window->openCaptions();
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isLoading() && w->model()->rowCount() == 2, 10000);
+        w->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w));
+        w->table()->setFocus();
+        w->table()->selectRow(0);
+        QTRY_VERIFY(w->table()->hasFocus());
+        bool asked = false;
+        QString question;
+        onNextModal<QMessageBox>([&](QMessageBox* b) { question = b->text(); }, [](QMessageBox* b) { b->button(QMessageBox::No)->click(); },
+                                 &asked);
+        QTest::keyClick(w->table(), Qt::Key_Delete);
+        QTRY_VERIFY_WITH_TIMEOUT(asked, 5000);
+        QVERIFY2(question.contains(QStringLiteral("qırmızı dairə")) || question.contains(QStringLiteral("mavi ulduz")), qPrintable(question));
+        QApplication::processEvents();
+        QCOMPARE(s.engine->captions().size(), std::size_t(2));  // "No": nothing deleted
+        QCOMPARE(w->model()->rowCount(), 2);
+        asked = false;
+        onNextModal<QMessageBox>({}, [](QMessageBox* b) { b->button(QMessageBox::Yes)->click(); }, &asked);
+        w->table()->setFocus();
+        QTest::keyClick(w->table(), Qt::Key_Delete);
+        QTRY_VERIFY_WITH_TIMEOUT(asked, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(s.engine->captions().size(), std::size_t(1), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isLoading() && w->model()->rowCount() == 1, 5000);
+        screenshot(w, QStringLiteral("ui_captions_en.png"));
+    }
+
+    // A cancelled run does not show a full bar; failures come with readable reasons and actions.
+    void indexingCancelAndFailures() {
+        auto engine = std::make_shared<FakeEngine>();
+        engine->addModel("demo", true);
+        engine->indexWaitsForCancel = true;
+        engine->nextFailures = {
+            FailedFile{1, "/photos/truncated.jpg", "decode: /photos/truncated.jpg: truncated JPEG (the file ends inside its header)"},
+            FailedFile{2, "/photos/corrupt/empty.png", "decode: /photos/corrupt/empty.png: the file is empty (0 bytes)"},
+        };
+        Backend backend(engine);
+        IndexController controller(&backend);
+        IndexingDialog dialog(&backend, &controller);
+        dialog.resize(1280, 800);
+        dialog.show();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog.failures()->topLevelItemCount(), 2, 10000);
+        QCOMPARE(dialog.failures()->topLevelItem(0)->text(1), IndexingDialog::tr("The file is incomplete: it was cut off while being copied or saved."));
+        // The path's own words ("corrupt") do not decide the reason.
+        QCOMPARE(dialog.failures()->topLevelItem(1)->text(1), IndexingDialog::tr("The file is empty."));
+        QPushButton* retry = nullptr;
+        QPushButton* show = nullptr;
+        for (auto* b : dialog.findChildren<QPushButton*>()) {
+            if (b->text() == IndexingDialog::tr("Try again")) retry = b;
+            if (b->text() == IndexingDialog::tr("Show in folder")) show = b;
+        }
+        QVERIFY(retry && show);
+        QVERIFY(retry->isEnabled());
+        QVERIFY(!show->isEnabled());
+        dialog.failures()->topLevelItem(0)->setSelected(true);
+        QVERIFY(show->isEnabled());
+
+        QSignalSpy finished(&controller, &IndexController::finished);
+        controller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(controller.progress().total == 10, 10000);
+        QApplication::processEvents();
+        QVERIFY2(!visibleTexts(&dialog).join(QLatin1Char('\n')).contains(QStringLiteral("core's English")),
+                 qPrintable(visibleTexts(&dialog).join(QLatin1Char('\n'))));
+        controller.cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 10000);
+        QVERIFY(controller.lastCancelled());
+        QApplication::processEvents();
+        QVERIFY2(dialog.bar()->value() < dialog.bar()->maximum(),
+                 qPrintable(QStringLiteral("%1 of %2").arg(dialog.bar()->value()).arg(dialog.bar()->maximum())));
+        QCOMPARE(dialog.bar()->value(), 300);  // 3 of 10
+        screenshot(&dialog, QStringLiteral("ui_indexing_en.png"));
+        backend.waitForIdle();
+    }
+
+    void scanSummaryCountsFailures() {
+        IndexSummary s;
+        s.added = 7;
+        s.embedded = 4;
+        s.failed = 3;
+        const QString text = IndexingDialog::summaryText(s);
+        QVERIFY2(text.contains(QStringLiteral("3 files could not be read")), qPrintable(text));
+    }
+
+    void remainingTimeIsEstimated() {
+        QCOMPARE(remainingSeconds(10.0, 25.0, 100.0, -1.0), 30.0);
+        QCOMPARE(remainingSeconds(10.0, 25.0, 100.0, 5.0), 5.0);
+        QVERIFY(remainingSeconds(0.0, 0.0, 100.0, -1.0) < 0);
+        QVERIFY(remainingSeconds(10.0, 0.0, 0.0, -1.0) < 0);
+        IndexProgressInfo info;
+        info.done = 10;
+        info.total = 40;
+        info.perSecond = 2.0;
+        QVERIFY2(IndexingDialog::progressText(info).contains(formatDuration(15.0)), qPrintable(IndexingDialog::progressText(info)));
+    }
+
+    // With Azerbaijani loaded, no text that the English UI shows appears in the dialogs, Qt's own
+    // buttons included (OK/Cancel/Yes/No/Close).
+    void noEnglishInTheAzerbaijaniUi() {
+        auto& app = *qobject_cast<QApplication*>(QCoreApplication::instance());
+        auto collect = [this](const QString& lang) {
+            QStringList texts;
+            FakeSession s(tmp_.filePath(QStringLiteral("scan-") + lang));
+            s.engine->addModel("demo", true);
+            s.engine->addModel("köhnə", false);
+            s.engine->nextFailures = {FailedFile{1, "/p/x.jpg", "decode: /p/x.jpg: corrupt JPEG (bad segment length)"}};
+            s.engine->addCaption({s.engine->addPhoto("/p/a.png", {"x"})}, "qırmızı dairə");
+            s.open();
+            ModelManager* models = s.window->openModels();
+            QTRY_VERIFY_WITH_TIMEOUT(models->list()->topLevelItemCount() == 2, 10000);
+            texts << visibleTexts(models);
+            screenshot(models, QStringLiteral("ui_models_scan_%1.png").arg(lang));
+            models->close();
+            CaptionsWindow* captions = s.window->openCaptions();
+            QTRY_VERIFY_WITH_TIMEOUT(!captions->isLoading() && captions->model()->rowCount() == 1, 10000);
+            texts << visibleTexts(captions);
+            screenshot(captions, QStringLiteral("ui_captions_%1.png").arg(lang));
+            captions->close();
+            IndexingDialog* indexing = s.window->openIndexing();
+            QTRY_VERIFY_WITH_TIMEOUT(indexing->failures()->topLevelItemCount() == 1, 10000);
+            texts << visibleTexts(indexing);
+            screenshot(indexing, QStringLiteral("ui_indexing_%1.png").arg(lang));
+            indexing->close();
+            SettingsDialog settings(EngineOptions{}, QString(), {QStringLiteral("cpu")});
+            settings.show();
+            texts << visibleTexts(&settings);
+            screenshot(&settings, QStringLiteral("ui_settings_%1.png").arg(lang));
+            for (auto kind : {ImportRequest::Kind::Bundle, ImportRequest::Kind::SimpleClip, ImportRequest::Kind::HuggingFaceBase}) {
+                ImportModelDialog form(kind);
+                form.show();
+                texts << visibleTexts(&form);
+            }
+            QMessageBox box(QMessageBox::Question, QStringLiteral("LowCLIP"), QStringLiteral("?"),
+                            QMessageBox::Yes | QMessageBox::No | QMessageBox::Ok | QMessageBox::Cancel | QMessageBox::Close);
+            box.show();
+            texts << visibleTexts(&box);
+            screenshot(&box, QStringLiteral("ui_messagebox_%1.png").arg(lang));
+            QDialogButtonBox buttons(QDialogButtonBox::Ok | QDialogButtonBox::Cancel | QDialogButtonBox::Apply |
+                                     QDialogButtonBox::RestoreDefaults | QDialogButtonBox::Help);
+            buttons.show();
+            texts << visibleTexts(&buttons);
+            QLineEdit edit;
+            QMenu* menu = edit.createStandardContextMenu();
+            for (QAction* a : menu->actions()) texts << a->text().remove(QLatin1Char('&'));
+            delete menu;
+            return texts;
+        };
+        installTranslations(app, QStringLiteral("en"));
+        const QStringList english = collect(QStringLiteral("en"));
+        installTranslations(app, QStringLiteral("az"));
+        const QStringList azerbaijani = collect(QStringLiteral("az"));
+        installTranslations(app, QStringLiteral("en"));
+        QVERIFY(english.contains(QStringLiteral("Cancel")) && english.contains(QStringLiteral("Yes")));
+        // Texts that are the same in both languages: names, paths, formats, numbers.
+        const std::set<QString> same{QStringLiteral("OK"), QStringLiteral("LowCLIP"), QStringLiteral("?"), QStringLiteral("demo"),
+                                     QStringLiteral("köhnə"), QStringLiteral("a.png"), QStringLiteral("/p/x.jpg"),
+                                     QStringLiteral("qırmızı dairə"), QStringLiteral("English"), QStringLiteral("Azərbaycan dili"),
+                                     QStringLiteral("vocab.txt:"), QStringLiteral("Browse…"), QStringLiteral("64"),
+                                     QStringLiteral("256 px"), QStringLiteral("0")};
+        QStringList leaks;
+        for (const QString& t : azerbaijani)
+            if (english.contains(t) && !same.count(t) && !t.startsWith(QStringLiteral("bert (fake)")) && !t.startsWith(QLatin1Char('/')))
+                leaks << t;
+        leaks.removeDuplicates();
+        QVERIFY2(leaks.isEmpty(), qPrintable(QStringLiteral("English in the Azerbaijani UI: ") + leaks.join(QStringLiteral(" | "))));
+        for (const char* word : {"Cancel", "Yes", "No", "Close", "Delete", "Import", "Use this model", "not measured"})
+            QVERIFY2(!azerbaijani.contains(QString::fromLatin1(word)), word);
     }
 
     void wizardCountsWhatTheEngineTeaches() {

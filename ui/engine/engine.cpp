@@ -139,6 +139,7 @@ public:
         std::vector<FailedFile> out;
         for (const auto& e : ws_->library().errors()) {
             FailedFile f;
+            f.photoId = e.photo;
             f.path = e.displayPath.empty() ? library::displayPath(e.path) : e.displayPath;
             f.reason = e.stage.empty() ? e.message : e.stage + ": " + e.message;
             out.push_back(std::move(f));
@@ -175,6 +176,12 @@ public:
         for (const auto& pair : ws_->library().allCaptions()) {
             if (!seen.insert(pair.photo).second) continue;
             for (auto& c : captionsFor(pair.photo)) out.push_back(std::move(c));
+        }
+        // Captions on photos that could not be read are not teaching pairs, but they are the
+        // person's and must be visible (and deletable) too.
+        for (const auto& e : ws_->library().errors()) {
+            if (!seen.insert(e.photo).second) continue;
+            for (auto& c : captionsFor(e.photo)) out.push_back(std::move(c));
         }
         return out;
     }

@@ -71,6 +71,7 @@ struct LibraryState {
 };
 
 struct FailedFile {
+    std::int64_t photoId = 0;
     std::string path;
     std::string reason;
 };
@@ -221,6 +222,7 @@ public:
     virtual std::vector<std::uint8_t> thumbnail(std::int64_t photoId, int size) = 0;
 
     // Captions and feedback.
+    // Every caption, also those on photos that could not be read.
     virtual std::vector<Caption> captions() = 0;
     virtual std::vector<Caption> captionsFor(std::int64_t photoId) = 0;
     virtual void addCaption(const std::vector<std::int64_t>& photoIds, const std::string& text) = 0;
