@@ -226,6 +226,9 @@ public:
     bool readOnly() const;
 
     // Roots: folders scanned for photos. Removing a root forgets its photos (and their captions).
+    // addRoot stores the folder resolved (symlinks, ".."): a folder already there under another
+    // name returns its id; a folder inside a root that scans reach throws ErrorCode::RootOverlap;
+    // a folder around existing roots takes them over (their photos keep ids, captions, vectors).
     std::int64_t addRoot(const std::string& path);
     void removeRoot(std::int64_t rootId);
     std::vector<Root> roots() const;
