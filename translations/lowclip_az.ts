@@ -663,7 +663,7 @@
     </message>
     <message>
         <source>State dict:</source>
-        <translation>State dict:</translation>
+        <translation>Çəkilər faylı (state dict):</translation>
     </message>
     <message>
         <source>Weights (*.pt *.pth *.bin *.safetensors)</source>
