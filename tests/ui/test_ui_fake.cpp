@@ -545,7 +545,7 @@ private Q_SLOTS:
         QVERIFY2(dialog.bar()->value() < dialog.bar()->maximum(),
                  qPrintable(QStringLiteral("%1 of %2").arg(dialog.bar()->value()).arg(dialog.bar()->maximum())));
         QCOMPARE(dialog.bar()->value(), 300);  // 3 of 10
-        screenshot(&dialog, QStringLiteral("ui_indexing_en.png"));
+        screenshot(&dialog, QStringLiteral("ui_indexing_cancelled_en.png"));
         backend.waitForIdle();
     }
 
