@@ -1446,6 +1446,18 @@
             <numerusform>Recall@5 %1 (95 %: %2–%3, %n təsvir)</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Measured on the captions held out when this model was taught.</source>
+        <translation>Bu model öyrədilərkən kənarda saxlanmış təsvirlər üzərində ölçülüb.</translation>
+    </message>
+    <message>
+        <source>Measured on the demo&apos;s pictures that the model did not see in training.</source>
+        <translation>Nümayişin modelin öyrənmədə görmədiyi şəkilləri üzərində ölçülüb.</translation>
+    </message>
+    <message>
+        <source>Measured on a set that came with the model.</source>
+        <translation>Modellə birlikdə gələn dəst üzərində ölçülüb.</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::PreviewPane</name>

@@ -395,6 +395,21 @@ private Q_SLOTS:
         QCOMPARE(demo.set, QStringLiteral("single"));
         QCOMPARE(demo.captions, std::size_t(200));
         QCOMPARE(modelQualityText({}, 20), ModelManager::tr("not measured"));
+
+        // In the model manager: the figure, and which set it was measured on.
+        FakeSession s(tmp_.filePath(QStringLiteral("quality")));
+        s.engine->addModel("taught", true, many);
+        s.engine->addModel("demo", false, {{"single.t2i_r5", 0.8}, {"single.texts", 200}});
+        s.open();
+        ModelManager* manager = s.window->openModels();
+        QTRY_VERIFY_WITH_TIMEOUT(manager->list()->topLevelItemCount() == 2, 10000);
+        QTreeWidgetItem* taught = manager->list()->topLevelItem(0);
+        QCOMPARE(taught->text(2), text);
+        QVERIFY2(taught->toolTip(2).startsWith(ModelManager::tr("Measured on the captions held out when this model was taught.")),
+                 qPrintable(taught->toolTip(2)));
+        QVERIFY2(manager->list()->topLevelItem(1)->toolTip(2).startsWith(
+                     ModelManager::tr("Measured on the demo's pictures that the model did not see in training.")),
+                 qPrintable(manager->list()->topLevelItem(1)->toolTip(2)));
     }
 
     void useThisModelIsNotClipped() {
