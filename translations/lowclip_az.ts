@@ -663,7 +663,7 @@
     </message>
     <message>
         <source>State dict:</source>
-        <translation>State dict:</translation>
+        <translation>Çəkilər faylı (state dict):</translation>
     </message>
     <message>
         <source>Weights (*.pt *.pth *.bin *.safetensors)</source>
@@ -1445,6 +1445,18 @@
             <numerusform>Recall@5 %1 (95 %: %2–%3, %n təsvir)</numerusform>
             <numerusform>Recall@5 %1 (95 %: %2–%3, %n təsvir)</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Measured on the captions held out when this model was taught.</source>
+        <translation>Bu model öyrədilərkən kənarda saxlanmış təsvirlər üzərində ölçülüb.</translation>
+    </message>
+    <message>
+        <source>Measured on the demo&apos;s pictures that the model did not see in training.</source>
+        <translation>Nümayişin modelin öyrənmədə görmədiyi şəkilləri üzərində ölçülüb.</translation>
+    </message>
+    <message>
+        <source>Measured on a set that came with the model.</source>
+        <translation>Modellə birlikdə gələn dəst üzərində ölçülüb.</translation>
     </message>
 </context>
 <context>

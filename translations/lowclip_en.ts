@@ -105,7 +105,7 @@
     </message>
     <message>
         <source>no TAB between the photo&apos;s path and the caption</source>
-        <translation>no TAB between the photo's path and the caption</translation>
+        <translation>no TAB between the photo&apos;s path and the caption</translation>
     </message>
     <message>
         <source>the caption is empty</source>
@@ -1445,6 +1445,18 @@
             <numerusform>Recall@5 %1 (95 %: %2–%3, %n caption)</numerusform>
             <numerusform>Recall@5 %1 (95 %: %2–%3, %n captions)</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Measured on the captions held out when this model was taught.</source>
+        <translation>Measured on the captions held out when this model was taught.</translation>
+    </message>
+    <message>
+        <source>Measured on the demo&apos;s pictures that the model did not see in training.</source>
+        <translation>Measured on the demo's pictures that the model did not see in training.</translation>
+    </message>
+    <message>
+        <source>Measured on a set that came with the model.</source>
+        <translation>Measured on a set that came with the model.</translation>
     </message>
 </context>
 <context>

@@ -269,6 +269,17 @@ void ModelManager::reload() {
                 item->setData(0, Qt::UserRole, name);
                 QStringList tip;
                 for (const auto& [k, val] : m.metrics) tip << QStringLiteral("%1: %2").arg(metricName(toQ(k)), formatMetric(val));
+                // Which captions the figure was measured on: models measured on different sets are
+                // not directly comparable, and the person should see that.
+                const QualityFigure q = modelQuality(m.metrics);
+                if (q.known) {
+                    if (q.set == QLatin1String("heldout"))
+                        tip.prepend(tr("Measured on the captions held out when this model was taught."));
+                    else if (q.set == QLatin1String("single"))
+                        tip.prepend(tr("Measured on the demo's pictures that the model did not see in training."));
+                    else
+                        tip.prepend(tr("Measured on a set that came with the model."));
+                }
                 if (!tip.isEmpty()) item->setToolTip(2, tip.join(QLatin1Char('\n')));
                 item->setToolTip(0, toQ(m.dir));
                 if (m.active) {

@@ -37,9 +37,10 @@ public:
         photos_.push_back(p);
         return p.photo.id;
     }
-    void addModel(const std::string& name, bool active) {
+    void addModel(const std::string& name, bool active, const std::map<std::string, double>& metrics = {}) {
         std::lock_guard<std::mutex> lock(mutex_);
         ModelInfo m;
+        m.metrics = metrics;
         m.name = name;
         m.dir = "/models/" + name;
         m.architecture = "bert (fake) + resnet (fake)";
