@@ -16,6 +16,7 @@
 #include "core/text/vocab_builder.h"
 #include "core/train/datasets.h"
 #include "core/train/demo.h"
+#include "core/train/distributed.h"
 #include "core/train/paper.h"
 #include "core/train/trainer.h"
 
@@ -93,13 +94,32 @@ int runTrain(cli::Args& args) {
     bool augment = !args.flag("no-augment");
     int imageSize = args.intOption("image-size", 128);
     bool json = args.flag("json");
+    // Data-parallel: joins torchrun's group (or --rank/--world-size/--master); --batch stays the
+    // global batch, --threads is per rank.
+    train::DistributedOverrides dist;
+    const auto distMode = train::parseDistributedMode(args.option("distributed", "auto"));
+    if (args.option("rank")) dist.rank = args.intOption("rank", 0);
+    if (args.option("world-size")) dist.worldSize = args.intOption("world-size", 1);
+    dist.master = args.option("master");
+    if (args.option("dist-timeout")) dist.timeoutSeconds = args.doubleOption("dist-timeout", 60);
+    dist.backend = args.option("dist-backend", "auto");
+    o.syncBatchNorm = args.flag("sync-bn");
     args.finish();
+    train::DistributedConfig distConfig = train::resolveDistributedConfig(distMode, dist);
+    if (distConfig.enabled) {
+        // NCCL for CUDA devices when this build has it (connect() says so when it has not).
+        if (distConfig.backend == "auto")
+            distConfig.backend = o.device != "cpu" && nn::pickDevice(o.device).is_cuda() ? "nccl" : "gloo";
+        o.distributed = train::DistributedGroup::connect(distConfig);
+    }
+    const bool quiet = distConfig.enabled && distConfig.rank != 0;  // rank 0 reports and writes
     if (!datasetPath) throw cli::UsageError("--dataset is required (or --smoke-paper)");
     if (!out) throw cli::UsageError("--out is required");
     if (!base == !scratch) throw cli::UsageError("give --bundle BASE to fine-tune, or --scratch for a new small model");
     if (o.threads > 0) nn::configureThreads(o.threads);
 
     auto say = [&](const std::string& s) {
+        if (quiet) return;
         if (json) cli::ws::printJson({{"log", s}}, -1);
         else std::cout << s << std::endl;
     };
@@ -161,6 +181,7 @@ int runTrain(cli::Args& args) {
     cb.log = say;
     cb.onProblem = [&](const train::DatasetProblem& p) { say("skipped " + p.path + ": " + p.reason); };
     cb.onStep = [&](const train::StepInfo& s) {
+        if (quiet) return;
         if (json) {
             cli::ws::printJson({{"step", s.step},     {"total", s.totalSteps},       {"epoch", s.epoch},
                                 {"loss", s.loss},     {"lr", s.learningRate},        {"items_per_second", s.itemsPerSecond},
@@ -176,6 +197,10 @@ int runTrain(cli::Args& args) {
         std::string v = e.validation ? ", validation text->image MAP " + fixed(*e.validation) + (e.improved ? " (best)" : "") : "";
         say("epoch " + std::to_string(e.epoch + 1) + ": loss " + fixed(e.trainLoss) + v + ", " + fixed(e.seconds, 1) + " s");
     };
+    if (distConfig.enabled)
+        say("distributed: rank " + std::to_string(distConfig.rank) + " of " + std::to_string(distConfig.worldSize) +
+            " (" + o.distributed->backendName() + "), global batch " + std::to_string(batch) +
+            (o.syncBatchNorm ? ", synchronised BatchNorm" : ""));
     const app::FineTuneResult tuned = app::fineTune(job, cb);
     const train::TrainResult& result = tuned.training;
 
@@ -192,6 +217,7 @@ int runTrain(cli::Args& args) {
                      {"seed", o.seed},               {"stopped_early", result.stoppedEarly},
                      {"epoch_losses", result.epochLosses}};
     prov.metrics = metrics;
+    if (quiet) return 0;  // rank 0 alone writes the bundle
     model->to(torch::kCPU);
     io::saveBundle(*out, *model, config, vocab, prov);
     say("saved " + *out);
@@ -209,8 +235,10 @@ cli::Command reg{
     "             [--accumulation N] [--early-stopping EPOCHS]\n"
     "  freezing:  [--freeze heads|text-attention|last-layers|all] [--last-layers N] [--freeze-image]\n"
     "  run:       [--seed N] [--device auto|cpu|cuda] [--mixed-precision] [--threads N] [--loader-threads N]\n"
-    "             [--checkpoint DIR] [--resume] [--json]",
+    "             [--checkpoint DIR] [--resume] [--json]\n"
+    "  parallel:  [--distributed auto|off] [--rank N --world-size N --master HOST:PORT] [--dist-timeout 60]\n"
+    "             [--dist-backend auto|gloo|nccl] [--sync-bn]   (auto joins torchrun's RANK/WORLD_SIZE/MASTER_*)",
     runTrain,
-    {"smoke-paper", "scratch", "no-header", "freeze-image", "mixed-precision", "resume", "no-augment", "json"}};
+    {"smoke-paper", "scratch", "no-header", "freeze-image", "mixed-precision", "resume", "no-augment", "json", "sync-bn"}};
 
 }  // namespace

@@ -11,10 +11,22 @@
 #include "core/error.h"
 #include "core/nn/efficientnet.h"
 #include "core/nn/resnet.h"
+#include "core/nn/sync_batch_norm.h"
 #include "core/nn/swin.h"
 #include "core/nn/vit.h"
 
 namespace lowclip::nn {
+
+namespace {
+thread_local SumOverRanks syncBatchNorm;
+}  // namespace
+
+SyncBatchNormScope::SyncBatchNormScope(SumOverRanks sumOverRanks) : previous_(std::move(syncBatchNorm)) {
+    syncBatchNorm = std::move(sumOverRanks);
+}
+
+SyncBatchNormScope::~SyncBatchNormScope() { syncBatchNorm = std::move(previous_); }
+
 
 using nlohmann::json;
 
@@ -121,7 +133,36 @@ void ConfigReader::finish() const {
     throw Error(what_ + " configuration: unknown key(s) " + names + " (known: " + known + ")");
 }
 
+namespace {
+
+// BatchNorm in training with the statistics of every rank's batch (two passes: mean, then variance).
+torch::Tensor syncedBatchNorm(const torch::Tensor& y, torch::nn::BatchNorm2dImpl& bn, const SumOverRanks& sum) {
+    const auto& bo = bn.options;
+    const int64_t c = y.size(1);
+    const double local = static_cast<double>(y.numel() / std::max<int64_t>(1, c));
+    auto counted = sum(torch::cat({y.sum({0, 2, 3}), torch::full({1}, local, y.options())}));
+    auto n = counted.narrow(0, c, 1);
+    auto mean = counted.narrow(0, 0, c) / n;
+    auto centred = y - mean.view({1, c, 1, 1});
+    auto var = sum(centred.pow(2).sum({0, 2, 3})) / n;
+    auto out = centred * torch::rsqrt(var + bo.eps()).view({1, c, 1, 1});
+    if (bo.affine()) out = out * bn.weight.view({1, c, 1, 1}) + bn.bias.view({1, c, 1, 1});
+    if (bo.track_running_stats()) {
+        torch::NoGradGuard ng;
+        double count = n.item<double>();
+        bn.num_batches_tracked += 1;
+        double m = bo.momentum() ? *bo.momentum() : 1.0 / bn.num_batches_tracked.item<double>();
+        auto unbiased = var.detach() * (count / std::max(1.0, count - 1));
+        bn.running_mean.mul_(1 - m).add_(mean.detach(), m);
+        bn.running_var.mul_(1 - m).add_(unbiased, m);
+    }
+    return out;
+}
+
+}  // namespace
+
 torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn) {
+    if (syncBatchNorm && bn.is_training()) return syncedBatchNorm(conv.forward(x), bn, syncBatchNorm);
     const auto& bo = bn.options;
     const auto& co = conv.options;
     // oneDNN 2.6 (Debian's LibTorch 1.13) corrupts memory in the backward pass of channels-last 1x1

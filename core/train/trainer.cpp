@@ -20,6 +20,8 @@
 #include "core/error.h"
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
+#include "core/nn/sync_batch_norm.h"
+#include "core/train/distributed.h"
 #include "core/util/atomic_file.h"
 
 namespace fs = std::filesystem;
@@ -236,6 +238,8 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
     auto log = [&](const std::string& s) {
         if (cb.log) cb.log(s);
     };
+    DistributedGroup* group = o.distributed && o.distributed->worldSize() > 1 ? o.distributed.get() : nullptr;
+    const bool writer = !o.distributed || o.distributed->rank() == 0;
 
     torch::Device device = nn::pickDevice(o.device);
     model.to(device);
@@ -326,6 +330,22 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
         if (o.earlyStoppingPatience > 0 && badEpochs >= o.earlyStoppingPatience) startEpoch = static_cast<std::size_t>(o.epochs);
     }
 
+    if (group) {
+        // Every rank must resume from the same point (a checkpoint folder that all of them see) ...
+        double here = static_cast<double>(startEpoch) * 1e6 + static_cast<double>(step);
+        double there = group->broadcastValue(here);
+        if (group->allReduceMax(here != there ? 1 : 0) != 0)
+            throw Error(ErrorCode::InvalidArgument,
+                        "distributed training: the ranks found different checkpoints in '" + o.checkpointDir +
+                            "' (every rank needs the same checkpoint folder)",
+                        {{"what", "checkpoint"}, {"value", o.checkpointDir}});
+        // ... and start from rank 0's weights and buffers.
+        std::vector<torch::Tensor> state;
+        for (const auto& p : model.parameters()) state.push_back(p);
+        for (const auto& b : model.buffers()) state.push_back(b);
+        group->broadcast(state, 0);
+    }
+
     auto lrFactor = [&](std::size_t s) {
         double f = 1.0;
         if (o.warmupSteps > 0 && s < o.warmupSteps) f = static_cast<double>(s + 1) / static_cast<double>(o.warmupSteps);
@@ -358,17 +378,44 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
         std::size_t epochMicro = 0, reportMicro = 0;
         optimizer.zero_grad();
         for (std::size_t b = 0; b < perEpoch; ++b) {
-            throwIfCancelled(cancel);
+            if (group) {
+                // One rank's cancellation stops them all, at the same batch.
+                if (group->allReduceMax(cancel && cancel->load() ? 1 : 0) != 0) throw Cancelled();
+            } else {
+                throwIfCancelled(cancel);
+            }
             TrainBatch batch = loader.next();
             if (batch.size() < 2) continue;  // a contrastive loss needs at least two pairs
-            auto images = batch.images.to(device, /*non_blocking=*/true);
-            auto ids = batch.inputIds.to(device, true);
-            auto mask = batch.attentionMask.to(device, true);
+            // Every rank has the whole global batch; it trains on its share.
+            std::vector<int64_t> shares;
+            auto images = batch.images, ids = batch.inputIds, mask = batch.attentionMask;
+            if (group) {
+                const auto n = static_cast<int64_t>(batch.size());
+                if (n < group->worldSize())
+                    throw Error(ErrorCode::InvalidArgument,
+                                "a batch of " + std::to_string(n) + " pairs cannot be shared by " +
+                                    std::to_string(group->worldSize()) + " ranks (raise --batch)",
+                                {{"what", "batch"}, {"value", std::to_string(n)}});
+                for (int r = 0; r < group->worldSize(); ++r) {
+                    auto [lo, hi] = shareOf(n, r, group->worldSize());
+                    shares.push_back(hi - lo);
+                }
+                auto [lo, hi] = shareOf(n, group->rank(), group->worldSize());
+                images = images.narrow(0, lo, hi - lo);
+                ids = ids.narrow(0, lo, hi - lo);
+                mask = mask.narrow(0, lo, hi - lo);
+            }
+            images = images.to(device, /*non_blocking=*/true);
+            ids = ids.to(device, true);
+            mask = mask.to(device, true);
             torch::Tensor loss;
             if (useAutocast) {
                 at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
                 at::autocast::set_enabled(true);
             }
+            std::optional<nn::SyncBatchNormScope> syncBn;
+            if (group && o.syncBatchNorm)
+                syncBn.emplace([group](const torch::Tensor& x) { return sumOverRanks(*group, x); });
             try {
                 auto ie = model.encodeImages(images);
                 auto te = model.encodeTexts(ids, mask);
@@ -376,7 +423,14 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
                     at::autocast::set_enabled(false);
                     at::autocast::clear_cache();
                 }
-                loss = batchLoss(model, ie.to(torch::kFloat32), te.to(torch::kFloat32), batch.positives);
+                ie = ie.to(torch::kFloat32);
+                te = te.to(torch::kFloat32);
+                if (group) {
+                    // The loss of the whole global batch; this rank's embeddings carry its gradient.
+                    ie = gatherWithLocalGradient(*group, ie, shares);
+                    te = gatherWithLocalGradient(*group, te, shares);
+                }
+                loss = batchLoss(model, ie, te, batch.positives);
             } catch (...) {
                 if (useAutocast) {
                     at::autocast::set_enabled(false);
@@ -392,10 +446,23 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
             reportLoss += lv;
             ++epochMicro;
             ++reportMicro;
-            itemsThisRun += batch.size();
+            itemsThisRun += batch.size();  // pairs of the global batch
             bool boundary = (b + 1) % static_cast<std::size_t>(o.accumulation) == 0 || b + 1 == perEpoch;
             if (!boundary) continue;
             double lr = setLr(step);
+            if (group) {
+                // Tower and head gradients: each rank holds its share's part; their sum is the global
+                // gradient. Parameters used after the gather (the logit scale) get the whole gradient
+                // on every rank: averaged.
+                std::vector<torch::Tensor> grads;
+                // Parameters the loss does not reach (e.g. BERT's pooler) have no gradient on any rank
+                // (the same graph everywhere) and stay untouched by the optimizer, as in one process.
+                for (auto& p : trainable)
+                    if (p.grad().defined()) grads.push_back(p.grad());
+                group->allReduceSum(grads);
+                if (model.logit_scale.requires_grad() && model.logit_scale.grad().defined())
+                    model.logit_scale.mutable_grad().div_(static_cast<double>(group->worldSize()));
+            }
             if (o.maxGradNorm > 0) torch::nn::utils::clip_grad_norm_(trainable, o.maxGradNorm);
             optimizer.step();
             optimizer.zero_grad();
@@ -431,6 +498,7 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
                 torch::NoGradGuard ng;
                 v = cb.validate(model);
             }
+            if (group) v = group->broadcastValue(v, 0);  // rank 0 decides
             model.train();
             info.validation = v;
             if (!result.bestValidation || v > *result.bestValidation) {
@@ -459,9 +527,12 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
         info.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
         result.epochsRun = epoch + 1;
         result.steps = step;
-        if (!o.checkpointDir.empty())
-            saveCheckpoint(o.checkpointDir, model, optimizer, sched, epoch + 1, step, result.epochLosses,
-                           result.bestValidation, result.bestEpoch, badEpochs, bestWeights);
+        if (!o.checkpointDir.empty()) {
+            if (writer)
+                saveCheckpoint(o.checkpointDir, model, optimizer, sched, epoch + 1, step, result.epochLosses,
+                               result.bestValidation, result.bestEpoch, badEpochs, bestWeights);
+            if (group) group->barrier();  // the checkpoint is complete before any rank goes on
+        }
         if (cb.onEpoch) cb.onEpoch(info);
         if (cb.validate && o.earlyStoppingPatience > 0 && badEpochs >= o.earlyStoppingPatience) {
             result.stoppedEarly = true;

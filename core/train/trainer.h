@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@
 #include "core/progress.h"
 
 namespace lowclip::train {
+
+class DistributedGroup;  // core/train/distributed.h
 
 struct TrainBatch {
     at::Tensor images;         // [B, 3, H, W] float32, preprocessed
@@ -81,6 +84,13 @@ struct TrainOptions {
     bool restoreBest = true;           // with validation: end with the best epoch's weights
     std::size_t progressEvery = 10;    // optimizer steps between onStep calls (and the last step)
     int threads = 0;                   // LibTorch CPU threads (nn::configureThreads); 0 = leave as is
+    // Data-parallel training (null: one process). Every rank passes the same options and an equal
+    // source; each trains on its share of every global batch (see core/train/distributed.h). Rank 0
+    // alone writes checkpoints; validation and early stopping follow rank 0's metric.
+    std::shared_ptr<DistributedGroup> distributed;
+    // With `distributed`: BatchNorm layers in training use the statistics of the whole global batch
+    // (as one process would) instead of their rank's share.
+    bool syncBatchNorm = false;
 
     // From-scratch training needs much higher tower rates than fine-tuning.
     static TrainOptions fromScratch();

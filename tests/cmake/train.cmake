@@ -3,3 +3,4 @@
 lowclip_add_test(NAME test_train_data SOURCES train/test_train_data.cpp LIBS lowclip_train TIMEOUT 120)
 lowclip_add_test(NAME test_trainer SOURCES train/test_trainer.cpp LIBS lowclip_train TIMEOUT 300)
 lowclip_add_test(NAME test_train_paper_smoke SOURCES train/test_train_paper_smoke.cpp LIBS lowclip_train TIMEOUT 300)
+lowclip_add_test(NAME test_distributed SOURCES train/test_distributed.cpp LIBS lowclip_train TIMEOUT 180)

@@ -1,0 +1,476 @@
+// Data-parallel training on c10d (Gloo over loopback, ranks as threads sharing an in-process store):
+// launcher environment and options, batch shares, the gathered contrastive loss and its gradients, and
+// N ranks x B/N ending with the weights of one process with batch B.
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/nn/runtime.h"
+#include "core/nn/state_dict.h"
+#include "core/text/vocab_builder.h"
+#include "core/train/batch_sources.h"
+#include "core/train/demo.h"
+#include "core/train/distributed.h"
+#include "core/train/trainer.h"
+#include "core/vision/encode.h"
+#include "tests/support/testing.h"
+
+namespace fs = std::filesystem;
+using namespace lowclip;
+using namespace lowclip::train;
+
+namespace {
+
+EnvLookup envOf(std::map<std::string, std::string> vars) {
+    auto shared = std::make_shared<std::map<std::string, std::string>>(std::move(vars));
+    return [shared](const char* name) -> const char* {
+        auto it = shared->find(name);
+        return it == shared->end() ? nullptr : it->second.c_str();
+    };
+}
+
+struct Tiny {
+    std::unique_ptr<SyntheticWorld> world;
+    std::vector<std::string> vocab;
+    std::shared_ptr<text::WordPieceTokenizer> tokenizer;
+    nn::ClipConfig config;
+};
+
+Tiny makeTiny() {
+    Tiny t;
+    WorldConfig wc;
+    wc.imageSize = 16;
+    wc.seed = 2;
+    t.world = std::make_unique<SyntheticWorld>(wc);
+    text::VocabBuilderOptions vo;
+    vo.vocabSize = 120;
+    vo.lowercase = true;
+    t.vocab = text::buildWordPieceVocab(t.world->corpus(50, 1), vo);
+    t.tokenizer = std::make_shared<text::WordPieceTokenizer>(t.vocab, true);
+    DemoOptions o;
+    o.imageSize = 16;
+    o.hidden = 16;
+    o.layers = 2;
+    o.heads = 2;
+    o.intermediate = 32;
+    o.stagePlanes = {8, 16};
+    o.stageLayers = {1, 1};
+    o.projectionDim = 16;
+    o.maxTextLength = 24;
+    t.config = demoClipConfig(o, t.vocab.size());
+    return t;
+}
+
+std::unique_ptr<WorldBatchSource> makeSource(const Tiny& t, std::size_t batch, std::size_t perEpoch) {
+    WorldSourceOptions so;
+    so.batchSize = batch;
+    so.batchesPerEpoch = perEpoch;
+    so.seed = 4;
+    so.maxTextLength = t.config.maxTextLength;
+    so.preprocess.imageSize = t.config.imageSize;
+    so.preprocess.resizeSize = t.config.imageSize;
+    return std::make_unique<WorldBatchSource>(*t.world, *t.tokenizer, so);
+}
+
+// The world's batches without their positives (text i pairs with image i only).
+class WithoutPositives : public BatchSource {
+public:
+    explicit WithoutPositives(std::unique_ptr<BatchSource> inner) : inner_(std::move(inner)) {}
+    std::size_t batchesPerEpoch() const override { return inner_->batchesPerEpoch(); }
+    TrainBatch makeBatch(std::size_t e, std::size_t i) const override {
+        auto b = inner_->makeBatch(e, i);
+        b.positives = at::Tensor();
+        return b;
+    }
+
+private:
+    std::unique_ptr<BatchSource> inner_;
+};
+
+double maxRelativeDifference(const nn::DualEncoderImpl& a, const nn::DualEncoderImpl& b, std::string* worst) {
+    auto sa = nn::stateDict(a), sb = nn::stateDict(b);
+    double m = 0;
+    for (const auto& [k, v] : sa) {
+        // Attention key biases have an exactly zero gradient (softmax ignores a shift shared by a row):
+        // their Adam steps are amplified rounding noise, different for any two summation orders.
+        if (k.size() > 23 && k.compare(k.size() - 23, 23, "attention.self.key.bias") == 0) continue;
+        auto x = v.to(torch::kFloat64), y = sb.at(k).to(torch::kFloat64);
+        double scale = std::max(x.abs().max().item<double>(), 1e-12);
+        double d = (x - y).abs().max().item<double>() / scale;
+        if (d > m) {
+            m = d;
+            if (worst) *worst = k;
+        }
+    }
+    return m;
+}
+
+// Runs `fn(rank, group)` on `world` threads joined in one Gloo group; rethrows the first failure.
+void onRanks(int world, const std::function<void(int, std::shared_ptr<DistributedGroup>)>& fn,
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {
+    auto store = makeInProcessStore();
+    std::vector<std::thread> threads;
+    std::mutex mutex;
+    std::exception_ptr failure;
+    for (int r = 0; r < world; ++r)
+        threads.emplace_back([&, r] {
+            try {
+                auto g = DistributedGroup::join(store, r, world, timeout);
+                fn(r, g);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (!failure) failure = std::current_exception();
+            }
+        });
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+TrainOptions smallOptions() {
+    TrainOptions o = TrainOptions::fromScratch();
+    o.epochs = 2;
+    o.warmupSteps = 2;
+    o.device = "cpu";
+    o.loaderThreads = 0;
+    o.seed = 11;
+    o.maxGradNorm = 1.0;
+    return o;
+}
+
+struct Equivalence {
+    double maxRel = 0;
+    std::string worst;
+    bool changed = false;
+};
+
+// One process with batch B against `world` ranks with B/world each, same options and source.
+Equivalence compareRuns(const Tiny& t, TrainOptions o, int world,
+                        const std::function<std::unique_ptr<BatchSource>()>& makeSrc) {
+    torch::manual_seed(7);
+    nn::DualEncoder single(t.config);
+    auto initial = nn::stateDict(*single);
+    std::map<std::string, at::Tensor> init;
+    for (const auto& [k, v] : initial) init[k] = v.clone();
+    {
+        auto src = makeSrc();
+        lowclip::train::train(single, *src, o);
+    }
+    std::vector<nn::DualEncoder> ranks;
+    for (int r = 0; r < world; ++r) {
+        torch::manual_seed(r == 0 ? 7 : 100 + r);  // other ranks start elsewhere: rank 0's weights win
+        ranks.emplace_back(t.config);
+    }
+    onRanks(world, [&](int r, std::shared_ptr<DistributedGroup> g) {
+        auto src = makeSrc();
+        TrainOptions ro = o;
+        ro.distributed = g;
+        lowclip::train::train(ranks[static_cast<std::size_t>(r)], *src, ro);
+    });
+    Equivalence e;
+    e.maxRel = maxRelativeDifference(*single, *ranks[0], &e.worst);
+    std::string w1;
+    for (int r = 1; r < world; ++r)
+        e.maxRel = std::max(e.maxRel, maxRelativeDifference(*ranks[0], *ranks[static_cast<std::size_t>(r)], &w1));
+    for (const auto& [k, v] : nn::stateDict(*single))
+        if (!torch::equal(v, init.at(k))) e.changed = true;
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("environment: torchrun's variables, the agent store prefix, explicit options, off") {
+    auto c = resolveDistributedConfig(DistributedMode::Auto, {},
+                                      envOf({{"RANK", "1"},
+                                             {"WORLD_SIZE", "2"},
+                                             {"LOCAL_RANK", "1"},
+                                             {"LOCAL_WORLD_SIZE", "2"},
+                                             {"MASTER_ADDR", "10.0.0.5"},
+                                             {"MASTER_PORT", "29511"},
+                                             {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+                                             {"TORCHELASTIC_RESTART_COUNT", "3"}}));
+    CHECK(c.enabled);
+    CHECK(c.rank == 1 && c.worldSize == 2 && c.localRank == 1 && c.localWorldSize == 2);
+    CHECK(c.masterAddr == "10.0.0.5" && c.masterPort == 29511);
+    CHECK(c.useAgentStore);
+    CHECK(c.storePrefix == "/worker/attempt_3");
+    CHECK(c.timeout.count() <= 60000);
+
+    auto noAgent = resolveDistributedConfig(DistributedMode::Auto, {},
+                                            envOf({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TORCHELASTIC_USE_AGENT_STORE", "False"}}));
+    CHECK(noAgent.enabled && !noAgent.useAgentStore && noAgent.storePrefix.empty());
+
+    // One process stays one process: no variables, WORLD_SIZE=1, or --distributed off.
+    CHECK(!resolveDistributedConfig(DistributedMode::Auto, {}, envOf({})).enabled);
+    CHECK(!resolveDistributedConfig(DistributedMode::Auto, {}, envOf({{"WORLD_SIZE", "1"}, {"RANK", "0"}})).enabled);
+    CHECK(!resolveDistributedConfig(DistributedMode::Off, {}, envOf({{"WORLD_SIZE", "2"}, {"RANK", "0"}})).enabled);
+
+    DistributedOverrides ov;
+    ov.rank = 0;
+    ov.worldSize = 3;
+    ov.master = "192.168.1.2:29600";
+    ov.timeoutSeconds = 5;
+    auto e = resolveDistributedConfig(DistributedMode::Auto, ov, envOf({{"RANK", "2"}, {"WORLD_SIZE", "4"}}));
+    CHECK(e.enabled && e.rank == 0 && e.worldSize == 3);
+    CHECK(e.masterAddr == "192.168.1.2" && e.masterPort == 29600);
+    CHECK(e.timeout.count() == 5000);
+
+    // Hostile values: errors, not crashes.
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, {}, envOf({{"RANK", "2"}, {"WORLD_SIZE", "2"}})),
+                      Error, "outside the world");
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, {}, envOf({{"RANK", "x"}, {"WORLD_SIZE", "2"}})),
+                      Error, "not a whole number");
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, {}, envOf({{"RANK", "0"}, {"WORLD_SIZE", "99999999999999999999"}})),
+                      Error, "WORLD_SIZE");
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, {},
+                                               envOf({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}})),
+                      Error, "out of range");
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, {}, envOf({{"WORLD_SIZE", "2"}})), Error,
+                      "needs a rank");
+    DistributedOverrides badMaster;
+    badMaster.master = "nohostport";
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, badMaster, envOf({})), Error, "HOST:PORT");
+    DistributedOverrides badTimeout;
+    badTimeout.timeoutSeconds = 0;
+    CHECK_THROWS_WITH(resolveDistributedConfig(DistributedMode::Auto, badTimeout, envOf({})), Error, "timeout");
+    CHECK_THROWS_WITH(parseDistributedMode("on"), Error, "auto or off");
+}
+
+TEST_CASE("shares: disjoint, in order, covering the batch") {
+    for (int64_t n : {2, 7, 128})
+        for (int w : {1, 2, 3}) {
+            int64_t next = 0;
+            for (int r = 0; r < w; ++r) {
+                auto [lo, hi] = shareOf(n, r, w);
+                CHECK(lo == next);
+                CHECK(hi - lo >= n / w && hi - lo <= n / w + 1);
+                next = hi;
+            }
+            CHECK(next == n);
+        }
+}
+
+TEST_CASE("collectives: bucketed all-reduce, broadcast, gather over Gloo") {
+    std::vector<std::vector<at::Tensor>> results(2);
+    onRanks(2, [&](int r, std::shared_ptr<DistributedGroup> g) {
+        std::vector<at::Tensor> ts{torch::full({3}, r + 1.0), torch::full({2, 2}, 10.0 * (r + 1)),
+                                   torch::full({5}, static_cast<double>(r), torch::kFloat64)};
+        g->allReduceSum(ts, /*bucketBytes=*/8);  // several buckets
+        std::vector<at::Tensor> b{torch::full({4}, r * 5.0)};
+        g->broadcast(b, 1);
+        ts.push_back(b[0]);
+        ts.push_back(g->allGather(torch::full({2}, static_cast<float>(r))));
+        ts.push_back(torch::full({1}, g->broadcastValue(r + 0.5, 0), torch::kFloat64));
+        results[static_cast<std::size_t>(r)] = ts;
+    });
+    for (const auto& ts : results) {
+        CHECK(torch::equal(ts[0], torch::full({3}, 3.0)));
+        CHECK(torch::equal(ts[1], torch::full({2, 2}, 30.0)));
+        CHECK(torch::equal(ts[2], torch::full({5}, 1.0, torch::kFloat64)));
+        CHECK(torch::equal(ts[3], torch::full({4}, 5.0)));
+        CHECK(torch::equal(ts[4], torch::tensor({0.f, 0.f, 1.f, 1.f})));
+        CHECK(ts[5].item<double>() == 0.5);
+    }
+}
+
+TEST_CASE("gathered loss: equals the loss of the whole batch; gradients are the slices") {
+    Tiny t = makeTiny();
+    torch::manual_seed(3);
+    nn::DualEncoder model(t.config);
+    const int64_t n = 7;  // an uneven split: 4 + 3
+    auto img = torch::randn({n, 16}), txt = torch::randn({n, 16});
+    auto pos = torch::eye(n);
+    pos[0][3] = 1;
+    pos[5][1] = 1;
+    for (bool withPositives : {false, true}) {
+        at::Tensor P = withPositives ? pos : at::Tensor();
+        auto gi = img.clone().set_requires_grad(true), gt = txt.clone().set_requires_grad(true);
+        auto whole = batchLoss(*model, gi, gt, P);
+        whole.backward();
+        std::vector<double> losses(2);
+        std::vector<at::Tensor> gradI(2), gradT(2);
+        onRanks(2, [&](int r, std::shared_ptr<DistributedGroup> g) {
+            std::vector<int64_t> sizes;
+            for (int k = 0; k < 2; ++k) {
+                auto [lo, hi] = shareOf(n, k, 2);
+                sizes.push_back(hi - lo);
+            }
+            auto [lo, hi] = shareOf(n, r, 2);
+            auto li = img.narrow(0, lo, hi - lo).clone().set_requires_grad(true);
+            auto lt = txt.narrow(0, lo, hi - lo).clone().set_requires_grad(true);
+            auto loss = batchLoss(*model, gatherWithLocalGradient(*g, li, sizes), gatherWithLocalGradient(*g, lt, sizes), P);
+            loss.backward();
+            losses[static_cast<std::size_t>(r)] = loss.item<double>();
+            gradI[static_cast<std::size_t>(r)] = li.grad();
+            gradT[static_cast<std::size_t>(r)] = lt.grad();
+        });
+        for (int r = 0; r < 2; ++r) {
+            auto [lo, hi] = shareOf(n, r, 2);
+            auto k = static_cast<std::size_t>(r);
+            CHECK_MSG(std::abs(losses[k] - whole.item<double>()) <= 1e-6 * std::abs(whole.item<double>()),
+                      losses[k] << " vs " << whole.item<double>());
+            CHECK(gradI[k].defined() && gradT[k].defined());
+            CHECK_MSG(torch::allclose(gradI[k], gi.grad().narrow(0, lo, hi - lo), 1e-5, 1e-7),
+                      "image gradient of rank " << r << (withPositives ? " with positives" : ""));
+            CHECK_MSG(torch::allclose(gradT[k], gt.grad().narrow(0, lo, hi - lo), 1e-5, 1e-7),
+                      "text gradient of rank " << r << (withPositives ? " with positives" : ""));
+        }
+    }
+}
+
+TEST_CASE("2 ranks x B/2 = 1 x B: freezing preset (image tower frozen), with and without positives") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny();
+    TrainOptions o = smallOptions();
+    o.freeze = FreezePreset::TextAttentionOnly;
+    o.trainImageTower = false;
+    for (bool positives : {true, false}) {
+        auto e = compareRuns(t, o, 2, [&]() -> std::unique_ptr<BatchSource> {
+            auto s = makeSource(t, 12, 3);
+            if (positives) return s;
+            return std::make_unique<WithoutPositives>(std::move(s));
+        });
+        CHECK(e.changed);
+        CHECK_MSG(e.maxRel <= 1e-5, "max relative difference " << e.maxRel << " at " << e.worst
+                                                                << (positives ? " (positives)" : " (no positives)"));
+    }
+}
+
+TEST_CASE("2 ranks x B/2 = 1 x B: all, BatchNorm tower with sync-bn; per-rank BatchNorm differs") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny();
+    TrainOptions o = smallOptions();
+    o.freeze = FreezePreset::All;
+    o.syncBatchNorm = true;
+    auto src = [&]() -> std::unique_ptr<BatchSource> { return makeSource(t, 12, 3); };
+    auto synced = compareRuns(t, o, 2, src);
+    CHECK(synced.changed);
+    CHECK_MSG(synced.maxRel <= 1e-5, "max relative difference " << synced.maxRel << " at " << synced.worst);
+    o.syncBatchNorm = false;  // as DDP: statistics of each rank's share
+    auto perRank = compareRuns(t, o, 2, src);
+    CHECK_MSG(perRank.maxRel > 1e-4, "max relative difference without sync-bn " << perRank.maxRel);
+}
+
+TEST_CASE("2 ranks x B/2 = 1 x B: image files with augmentation, sync-bn") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny();
+    std::string dir = testing::makeTempDir();
+    std::vector<std::pair<std::string, std::string>> pairs;
+    auto samples = t.world->generate(SceneKind::Single, WorldSplit::Train, 16, 3, 2);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        std::string p = dir + "/img" + std::to_string(i) + ".png";
+        REQUIRE(vision::saveImage(samples[i].image, p));
+        for (const auto& c : samples[i].captions) pairs.push_back({p, c.text});
+    }
+    Dataset d = fromPairs(pairs);
+    TrainOptions o = smallOptions();
+    o.syncBatchNorm = true;
+    auto e = compareRuns(t, o, 2, [&]() -> std::unique_ptr<BatchSource> {
+        DatasetSourceOptions so;
+        so.batchSize = 8;
+        so.seed = 5;
+        so.augment = true;
+        so.preprocess.imageSize = 16;
+        so.preprocess.resizeSize = 16;
+        so.maxTextLength = 24;
+        return std::make_unique<DatasetBatchSource>(d, *t.tokenizer, so);
+    });
+    CHECK(e.changed);
+    CHECK_MSG(e.maxRel <= 1e-5, "max relative difference " << e.maxRel << " at " << e.worst);
+}
+
+TEST_CASE("rank 0 alone writes checkpoints; resume with another world size equals an uninterrupted run") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny();
+    TrainOptions o = smallOptions();
+    o.freeze = FreezePreset::HeadsOnly;
+    o.epochs = 2;
+    // Uninterrupted, one process.
+    torch::manual_seed(7);
+    nn::DualEncoder whole(t.config);
+    {
+        auto src = makeSource(t, 8, 2);
+        lowclip::train::train(whole, *src, o);
+    }
+    // Epoch 1 on 2 ranks with checkpoints, then epoch 2 resumed by one process.
+    std::string dir = testing::makeTempDir();
+    std::vector<nn::DualEncoder> ranks;
+    for (int r = 0; r < 2; ++r) {
+        torch::manual_seed(7);
+        ranks.emplace_back(t.config);
+    }
+    std::vector<std::string> ckptDirs = {dir + "/shared", dir + "/shared"};
+    onRanks(2, [&](int r, std::shared_ptr<DistributedGroup> g) {
+        auto src = makeSource(t, 8, 2);
+        TrainOptions ro = o;
+        ro.epochs = 1;
+        ro.checkpointDir = ckptDirs[static_cast<std::size_t>(r)];
+        ro.distributed = g;
+        lowclip::train::train(ranks[static_cast<std::size_t>(r)], *src, ro);
+    });
+    CHECK(fs::exists(checkpointPath(dir + "/shared")));
+    torch::manual_seed(1);
+    nn::DualEncoder resumed(t.config);
+    {
+        auto src = makeSource(t, 8, 2);
+        TrainOptions ro = o;
+        ro.checkpointDir = dir + "/shared";
+        ro.resume = true;
+        auto res = lowclip::train::train(resumed, *src, ro);
+        CHECK(res.resumed);
+    }
+    std::string worst;
+    double d = maxRelativeDifference(*whole, *resumed, &worst);
+    CHECK_MSG(d <= 1e-5, "max relative difference " << d << " at " << worst);
+}
+
+TEST_CASE("validation: rank 0's metric decides early stopping on every rank") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny();
+    TrainOptions o = smallOptions();
+    o.freeze = FreezePreset::HeadsOnly;
+    o.epochs = 4;
+    o.earlyStoppingPatience = 1;
+    std::vector<TrainResult> results(2);
+    std::vector<nn::DualEncoder> ranks;
+    for (int r = 0; r < 2; ++r) ranks.emplace_back(t.config);
+    onRanks(2, [&](int r, std::shared_ptr<DistributedGroup> g) {
+        auto src = makeSource(t, 8, 1);
+        TrainOptions ro = o;
+        ro.distributed = g;
+        TrainCallbacks cb;
+        int calls = 0;
+        // Rank 0 sees no improvement after the first epoch; rank 1 would keep improving.
+        cb.validate = [&, r](nn::DualEncoderImpl&) { return r == 0 ? 1.0 : static_cast<double>(++calls); };
+        results[static_cast<std::size_t>(r)] = lowclip::train::train(ranks[static_cast<std::size_t>(r)], *src, ro, cb);
+    });
+    CHECK(results[0].stoppedEarly && results[1].stoppedEarly);
+    CHECK(results[0].epochsRun == 2 && results[1].epochsRun == 2);
+}
+
+TEST_CASE("faults: a rank that stops leaves the others with a clear error within the timeout") {
+    auto started = std::chrono::steady_clock::now();
+    std::string message;
+    try {
+        onRanks(
+            2,
+            [&](int r, std::shared_ptr<DistributedGroup> g) {
+                std::vector<at::Tensor> ts{torch::ones({4})};
+                g->allReduceSum(ts);
+                if (r == 1) return;  // rank 1 leaves; rank 0 waits for a collective that never comes
+                g->allReduceSum(ts);
+            },
+            std::chrono::milliseconds(2000));
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CHECK_MSG(message.find("distributed training stopped") != std::string::npos, message);
+    CHECK_MSG(secs < 20, secs << " s");
+}
+
+LOWCLIP_TEST_MAIN()
