@@ -288,6 +288,52 @@
     </message>
 </context>
 <context>
+    <name>lowclip::ui::FeedbackDialog</name>
+    <message>
+        <source>Relevance marks</source>
+        <translation>Uyğunluq işarələri</translation>
+    </message>
+    <message>
+        <source>Query</source>
+        <translation>Sorğu</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Şəkil</translation>
+    </message>
+    <message>
+        <source>Mark</source>
+        <translation>İşarə</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Tarix</translation>
+    </message>
+    <message>
+        <source>Remove mark</source>
+        <translation>İşarəni sil</translation>
+    </message>
+    <message>
+        <source>Relevant</source>
+        <translation>Uyğundur</translation>
+    </message>
+    <message>
+        <source>Not relevant</source>
+        <translation>Uyğun deyil</translation>
+    </message>
+    <message>
+        <source>No marks yet. Mark search results as relevant or not relevant in the preview.</source>
+        <translation>Hələ işarə yoxdur. Axtarış nəticələrini önizləmədə uyğun və ya uyğun olmayan kimi işarələyin.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n mark(s); those marked relevant are used to teach the model.</source>
+        <translation>
+            <numerusform>%n işarə; uyğun kimi işarələnənlər modeli öyrətmək üçün istifadə olunur.</numerusform>
+            <numerusform>%n işarə; uyğun kimi işarələnənlər modeli öyrətmək üçün istifadə olunur.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>lowclip::ui::FineTuneWizard</name>
     <message>
         <source>Teach the model</source>
@@ -885,10 +931,6 @@
         <translation>Axtar</translation>
     </message>
     <message>
-        <source>Date:</source>
-        <translation>Tarix:</translation>
-    </message>
-    <message>
         <source>all</source>
         <translation>hamısı</translation>
     </message>
@@ -907,10 +949,6 @@
     <message>
         <source>between…</source>
         <translation>aralıq…</translation>
-    </message>
-    <message>
-        <source>Folder:</source>
-        <translation>Qovluq:</translation>
     </message>
     <message>
         <source>Welcome to LowCLIP</source>
@@ -1204,6 +1242,100 @@
         <source>about %1 left in this stage</source>
         <translation>bu mərhələdə təxminən %1 qalıb</translation>
     </message>
+    <message>
+        <source>&amp;Relevance marks…</source>
+        <translation>&amp;Uyğunluq işarələri…</translation>
+    </message>
+    <message>
+        <source>&amp;Undo the last mark</source>
+        <translation>Son işarəni &amp;geri al</translation>
+    </message>
+    <message>
+        <source>&amp;Date:</source>
+        <translation>&amp;Tarix:</translation>
+    </message>
+    <message>
+        <source>with photos without a date</source>
+        <translation>tarixi olmayan şəkillərlə</translation>
+    </message>
+    <message>
+        <source>Photos whose files do not say when they were taken</source>
+        <translation>Faylında nə vaxt çəkildiyi yazılmayan şəkillər</translation>
+    </message>
+    <message>
+        <source>F&amp;older:</source>
+        <translation>&amp;Qovluq:</translation>
+    </message>
+    <message>
+        <source>relevance</source>
+        <translation>uyğunluğa görə</translation>
+    </message>
+    <message>
+        <source>newest first</source>
+        <translation>əvvəlcə yenilər</translation>
+    </message>
+    <message>
+        <source>oldest first</source>
+        <translation>əvvəlcə köhnələr</translation>
+    </message>
+    <message>
+        <source>S&amp;ort:</source>
+        <translation>&amp;Sırala:</translation>
+    </message>
+    <message>
+        <source>No photos match the filters.</source>
+        <translation>Süzgəclərə uyğun şəkil yoxdur.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The model does not know the word(s) %1: the results do not take them into account. Try other words, or teach the model with captions that use them.</source>
+        <translation>
+            <numerusform>Model bu söz(lər)i tanımır: %1. Nəticələr onları nəzərə almır. Başqa sözlər yoxlayın və ya bu sözlərin işləndiyi təsvirlərlə modeli öyrədin.</numerusform>
+            <numerusform>Model bu söz(lər)i tanımır: %1. Nəticələr onları nəzərə almır. Başqa sözlər yoxlayın və ya bu sözlərin işləndiyi təsvirlərlə modeli öyrədin.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s), newest first</source>
+        <translation>
+            <numerusform>%n şəkil, əvvəlcə yenilər</numerusform>
+            <numerusform>%n şəkil, əvvəlcə yenilər</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>There is no model yet, so these are all your photos, newest first. Try the demo or import a model (Model menu) to find photos by describing them.</source>
+        <translation>Hələ model yoxdur, ona görə bunlar bütün şəkillərinizdir, əvvəlcə yenilər. Şəkilləri təsvir edərək tapmaq üçün nümayişi sınayın və ya model idxal edin (Model menyusu).</translation>
+    </message>
+    <message>
+        <source>No photo viewer could be started: the photo is shown here instead.</source>
+        <translation>Şəkil baxıcısını başlatmaq mümkün olmadı: şəkil burada göstərilir.</translation>
+    </message>
+    <message>
+        <source>Undo the mark</source>
+        <translation>İşarəni geri al</translation>
+    </message>
+    <message>
+        <source>The mark could not be saved: %1</source>
+        <translation>İşarəni saxlamaq alınmadı: %1</translation>
+    </message>
+    <message>
+        <source>Put the mark back</source>
+        <translation>İşarəni qaytar</translation>
+    </message>
+    <message>
+        <source>Mark removed.</source>
+        <translation>İşarə silindi.</translation>
+    </message>
+    <message>
+        <source>The mark could not be removed: %1</source>
+        <translation>İşarəni silmək alınmadı: %1</translation>
+    </message>
+    <message>
+        <source>Mark undone.</source>
+        <translation>İşarə geri alındı.</translation>
+    </message>
+    <message>
+        <source>The mark could not be undone: %1</source>
+        <translation>İşarəni geri almaq alınmadı: %1</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::ModelManager</name>
@@ -1420,6 +1552,22 @@
     <message>
         <source>No captions yet.</source>
         <translation>Hələ təsvir yoxdur.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Geri al</translation>
+    </message>
+    <message>
+        <source>Marked as relevant. Press again to remove the mark.</source>
+        <translation>Uyğun kimi işarələnib. İşarəni silmək üçün yenidən basın.</translation>
+    </message>
+    <message>
+        <source>Marked as not relevant. Press again to remove the mark.</source>
+        <translation>Uyğun olmayan kimi işarələnib. İşarəni silmək üçün yenidən basın.</translation>
+    </message>
+    <message>
+        <source>Not marked.</source>
+        <translation>İşarələnməyib.</translation>
     </message>
 </context>
 <context>

@@ -288,6 +288,52 @@
     </message>
 </context>
 <context>
+    <name>lowclip::ui::FeedbackDialog</name>
+    <message>
+        <source>Relevance marks</source>
+        <translation>Relevance marks</translation>
+    </message>
+    <message>
+        <source>Query</source>
+        <translation>Query</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>Mark</source>
+        <translation>Mark</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Remove mark</source>
+        <translation>Remove mark</translation>
+    </message>
+    <message>
+        <source>Relevant</source>
+        <translation>Relevant</translation>
+    </message>
+    <message>
+        <source>Not relevant</source>
+        <translation>Not relevant</translation>
+    </message>
+    <message>
+        <source>No marks yet. Mark search results as relevant or not relevant in the preview.</source>
+        <translation>No marks yet. Mark search results as relevant or not relevant in the preview.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n mark(s); those marked relevant are used to teach the model.</source>
+        <translation>
+            <numerusform>%n mark; those marked relevant are used to teach the model.</numerusform>
+            <numerusform>%n marks; those marked relevant are used to teach the model.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>lowclip::ui::FineTuneWizard</name>
     <message>
         <source>Teach the model</source>
@@ -885,10 +931,6 @@
         <translation>Search</translation>
     </message>
     <message>
-        <source>Date:</source>
-        <translation>Date:</translation>
-    </message>
-    <message>
         <source>all</source>
         <translation>all</translation>
     </message>
@@ -907,10 +949,6 @@
     <message>
         <source>between…</source>
         <translation>between…</translation>
-    </message>
-    <message>
-        <source>Folder:</source>
-        <translation>Folder:</translation>
     </message>
     <message>
         <source>Welcome to LowCLIP</source>
@@ -1204,6 +1242,100 @@
         <source>about %1 left in this stage</source>
         <translation>about %1 left in this stage</translation>
     </message>
+    <message>
+        <source>&amp;Relevance marks…</source>
+        <translation>&amp;Relevance marks…</translation>
+    </message>
+    <message>
+        <source>&amp;Undo the last mark</source>
+        <translation>&amp;Undo the last mark</translation>
+    </message>
+    <message>
+        <source>&amp;Date:</source>
+        <translation>&amp;Date:</translation>
+    </message>
+    <message>
+        <source>with photos without a date</source>
+        <translation>with photos without a date</translation>
+    </message>
+    <message>
+        <source>Photos whose files do not say when they were taken</source>
+        <translation>Photos whose files do not say when they were taken</translation>
+    </message>
+    <message>
+        <source>F&amp;older:</source>
+        <translation>F&amp;older:</translation>
+    </message>
+    <message>
+        <source>relevance</source>
+        <translation>relevance</translation>
+    </message>
+    <message>
+        <source>newest first</source>
+        <translation>newest first</translation>
+    </message>
+    <message>
+        <source>oldest first</source>
+        <translation>oldest first</translation>
+    </message>
+    <message>
+        <source>S&amp;ort:</source>
+        <translation>S&amp;ort:</translation>
+    </message>
+    <message>
+        <source>No photos match the filters.</source>
+        <translation>No photos match the filters.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The model does not know the word(s) %1: the results do not take them into account. Try other words, or teach the model with captions that use them.</source>
+        <translation>
+            <numerusform>The model does not know the word %1: the results do not take it into account. Try other words, or teach the model with captions that use it.</numerusform>
+            <numerusform>The model does not know the words %1: the results do not take them into account. Try other words, or teach the model with captions that use them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s), newest first</source>
+        <translation>
+            <numerusform>%n photo, newest first</numerusform>
+            <numerusform>%n photos, newest first</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>There is no model yet, so these are all your photos, newest first. Try the demo or import a model (Model menu) to find photos by describing them.</source>
+        <translation>There is no model yet, so these are all your photos, newest first. Try the demo or import a model (Model menu) to find photos by describing them.</translation>
+    </message>
+    <message>
+        <source>No photo viewer could be started: the photo is shown here instead.</source>
+        <translation>No photo viewer could be started: the photo is shown here instead.</translation>
+    </message>
+    <message>
+        <source>Undo the mark</source>
+        <translation>Undo the mark</translation>
+    </message>
+    <message>
+        <source>The mark could not be saved: %1</source>
+        <translation>The mark could not be saved: %1</translation>
+    </message>
+    <message>
+        <source>Put the mark back</source>
+        <translation>Put the mark back</translation>
+    </message>
+    <message>
+        <source>Mark removed.</source>
+        <translation>Mark removed.</translation>
+    </message>
+    <message>
+        <source>The mark could not be removed: %1</source>
+        <translation>The mark could not be removed: %1</translation>
+    </message>
+    <message>
+        <source>Mark undone.</source>
+        <translation>Mark undone.</translation>
+    </message>
+    <message>
+        <source>The mark could not be undone: %1</source>
+        <translation>The mark could not be undone: %1</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::ModelManager</name>
@@ -1420,6 +1552,22 @@
     <message>
         <source>No captions yet.</source>
         <translation>No captions yet.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>Marked as relevant. Press again to remove the mark.</source>
+        <translation>Marked as relevant. Press again to remove the mark.</translation>
+    </message>
+    <message>
+        <source>Marked as not relevant. Press again to remove the mark.</source>
+        <translation>Marked as not relevant. Press again to remove the mark.</translation>
+    </message>
+    <message>
+        <source>Not marked.</source>
+        <translation>Not marked.</translation>
     </message>
 </context>
 <context>
