@@ -360,10 +360,7 @@ QWidget* MainWindow::buildCenter() {
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(view_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onSelectionChanged);
     connect(view_, &QListView::customContextMenuRequested, this, &MainWindow::showContextMenu);
-    // Shift+F10 and the Menu key open the current photo's menu, as in every desktop app.
-    auto* menuKey = new QShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F10), view_);
-    menuKey->setContext(Qt::WidgetShortcut);
-    connect(menuKey, &QShortcut::activated, this, &MainWindow::showContextMenuForCurrent);
+
     connect(view_, &QListView::doubleClicked, this, [this](const QModelIndex& i) {
         openPhoto(i.data(ResultsModel::PhotoIdRole).toLongLong());
     });
@@ -403,14 +400,14 @@ QWidget* MainWindow::buildWelcome() {
     welcomeModel_->setWordWrap(true);
     welcomeModel_->setTextFormat(Qt::RichText);
     v->addWidget(welcomeModel_);
-    auto* row = new QHBoxLayout;
+    auto* rowBox = new QWidget(card);
+    auto* row = new FlowLayout(rowBox, 6, 6);  // side by side, or one below the other when narrow
     auto* demo = new QPushButton(tr("Try the demo"), card);
     demo->setToolTip(tr("Trains a small model on generated pictures and opens a demo library (a few minutes)"));
     auto* import = new QPushButton(tr("Import a model…"), card);
     row->addWidget(demo);
     row->addWidget(import);
-    row->addStretch(1);
-    v->addLayout(row);
+    v->addWidget(rowBox);
     // Centred by stretches, not by alignment: an aligned widget gets its size hint, and its
     // word-wrapped labels would be cut instead of growing in height.
     auto* row2 = new QHBoxLayout;
@@ -1016,7 +1013,8 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
             quickLook();
             return true;
         }
-        if (key->key() == Qt::Key_Menu) {
+        // Shift+F10 and the Menu key open the current photo's menu, as in every desktop app.
+        if (key->key() == Qt::Key_Menu || (key->key() == Qt::Key_F10 && key->modifiers() == Qt::ShiftModifier)) {
             showContextMenuForCurrent();
             return true;
         }

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "ui/backend.h"
+#include "ui/flow_layout.h"
 #include "ui/thumbnail_loader.h"
 #include "ui/ui_util.h"
 
@@ -85,7 +86,9 @@ PreviewPane::PreviewPane(Backend* backend, QWidget* parent) : QWidget(parent), b
     marks->addWidget(undo_);
     v->addLayout(marks);
 
-    auto* grid = new QGridLayout;
+    // Two columns when there is room, fewer when the pane is narrow; always below the text.
+    auto* actions = new QWidget(body_);
+    auto* grid = new FlowLayout(actions, 6, 4);
     relevant_ = new QPushButton(QStringLiteral("✓ ") + tr("Relevant"), body_);
     relevant_->setObjectName(QStringLiteral("markRelevant"));
     notRelevant_ = new QPushButton(QStringLiteral("✗ ") + tr("Not relevant"), body_);
@@ -95,13 +98,11 @@ PreviewPane::PreviewPane(Backend* backend, QWidget* parent) : QWidget(parent), b
     caption_ = new QPushButton(tr("Add caption…"), body_);
     open_ = new QPushButton(tr("Open"), body_);
     folder_ = new QPushButton(tr("Show in folder"), body_);
-    grid->addWidget(relevant_, 0, 0);
-    grid->addWidget(notRelevant_, 0, 1);
-    grid->addWidget(similar_, 1, 0);
-    grid->addWidget(caption_, 1, 1);
-    grid->addWidget(open_, 2, 0);
-    grid->addWidget(folder_, 2, 1);
-    v->addLayout(grid);
+    for (auto* b : {relevant_, notRelevant_, similar_, caption_, open_, folder_}) {
+        b->setParent(actions);
+        grid->addWidget(b);
+    }
+    v->addWidget(actions);
     outer->addWidget(body_, 1);
 
     // A checkable button toggles by itself; the state shown is always the engine's (setMark).

@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QVariant>
 #include <QRegularExpression>
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -49,11 +50,15 @@ bool SingleInstance::listen() {
     connect(server_, &QLocalServer::newConnection, this, [this] {
         while (QLocalSocket* peer = server_->nextPendingConnection()) {
             connect(peer, &QLocalSocket::disconnected, peer, &QObject::deleteLater);
-            connect(peer, &QLocalSocket::readyRead, this, [this, peer] {
+            auto handle = [this, peer] {
+                if (peer->property("handled").toBool() || peer->bytesAvailable() < kRaise.size() - 1) return;
+                peer->setProperty("handled", true);
                 const QByteArray got = peer->read(kMaxMessage);
-                if (got.startsWith(kRaise.left(5))) Q_EMIT activationRequested();
+                if (got.startsWith(kRaise.left(kRaise.size() - 1))) Q_EMIT activationRequested();
                 peer->disconnectFromServer();
-            });
+            };
+            connect(peer, &QLocalSocket::readyRead, this, handle);
+            handle();  // what arrived before the connection was taken
         }
     });
     return true;

@@ -387,8 +387,8 @@ TEST_CASE("the words a model does not know: as typed when alone, none without a 
     // a letter it lacks, "QIRMIZI" (lower-cased the BERT way to "qirmizi") cannot be pieced.
     CHECK(w->unknownWords("qırmızı dairə").empty());
     CHECK(w->unknownWords("mavi ulduz").empty());
-    CHECK(w->unknownWords("QIRMIZI dairə əl") == std::vector<std::string>{"QIRMIZI", "əl"});
-    CHECK(w->unknownWords("əl əl  qara əl") == std::vector<std::string>{"əl"});
+    CHECK((w->unknownWords("QIRMIZI dairə əl") == std::vector<std::string>{"QIRMIZI", "əl"}));
+    CHECK((w->unknownWords("əl əl  qara əl") == std::vector<std::string>{"əl"}));
     CHECK(w->unknownWords("   ").empty());
     CHECK(codeOf([&] { w->unknownWords(std::string(100000, 'a')); }) == ErrorCode::InvalidArgument);
 }
