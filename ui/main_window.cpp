@@ -179,7 +179,8 @@ QWidget* MainWindow::buildLeftPanel() {
     folders_->setObjectName(QStringLiteral("folders"));
     folders_->setToolTip(tr("Photo folders in the library. Choose one to search only there."));
     v->addWidget(folders_, 1);
-    auto* row = new QHBoxLayout;
+    auto* rowBox = new QWidget(panel);
+    auto* row = new FlowLayout(rowBox, 6, 4);  // one below the other in a narrow panel
     auto* add = new QPushButton(tr("+ Folder"), panel);
     add->setToolTip(tr("Add folder"));
     removeFolder_ = new QPushButton(tr("Remove"), panel);
@@ -187,7 +188,7 @@ QWidget* MainWindow::buildLeftPanel() {
     removeFolder_->setEnabled(false);
     row->addWidget(add);
     row->addWidget(removeFolder_);
-    v->addLayout(row);
+    v->addWidget(rowBox);
     v->addSpacing(12);
     auto* captions = new QPushButton(tr("Captions"), panel);
     auto* models = new QPushButton(tr("Models"), panel);
@@ -218,6 +219,7 @@ QWidget* MainWindow::buildLeftPanel() {
 
 QWidget* MainWindow::buildCenter() {
     auto* panel = new QWidget(this);
+    panel->setMinimumWidth(280);  // at 640 px the grid keeps the room the side panes leave
     auto* v = new QVBoxLayout(panel);
     v->setContentsMargins(6, 6, 6, 6);
     auto* row = new QHBoxLayout;
@@ -382,6 +384,7 @@ QWidget* MainWindow::buildWelcome() {
     f.setPointSizeF(f.pointSizeF() * 1.6);
     f.setBold(true);
     title->setFont(f);
+    title->setWordWrap(true);
     v->addWidget(title);
     auto* intro = new QLabel(tr("Find your photos by describing them in Azerbaijani. Everything runs on this computer; "
                                 "your photos are never changed or sent anywhere."),

@@ -98,6 +98,7 @@ PreviewPane::PreviewPane(Backend* backend, QWidget* parent) : QWidget(parent), b
     caption_ = new QPushButton(tr("Add caption…"), body_);
     open_ = new QPushButton(tr("Open"), body_);
     folder_ = new QPushButton(tr("Show in folder"), body_);
+    folder_->setObjectName(QStringLiteral("showInFolder"));
     for (auto* b : {relevant_, notRelevant_, similar_, caption_, open_, folder_}) {
         b->setParent(actions);
         grid->addWidget(b);
