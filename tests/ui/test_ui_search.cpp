@@ -432,8 +432,9 @@ private Q_SLOTS:
         for (int y = 0; y < plain.height(); ++y)
             for (int x = 0; x < plain.width(); ++x)
                 if (plain.pixel(x, y) != focused.pixel(x, y)) ++differing;
-        // A frame around the cell: hundreds of pixels, not a few dots hidden under the selection.
-        QVERIFY2(differing > 200, qPrintable(QString::number(differing)));
+        // A solid frame around the cell (about 800 pixels), not dots half hidden under the
+        // selection (the old dotted frame changed 133).
+        QVERIFY2(differing > 400, qPrintable(QString::number(differing)));
     }
 
     void tabThroughFoldersKeepsTheFilter() {
