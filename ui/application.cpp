@@ -15,6 +15,7 @@
 #include "ui/backend.h"
 #include "ui/error_text.h"
 #include "ui/main_window.h"
+#include "ui/single_instance.h"
 #include "ui/ui_util.h"
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -97,6 +98,11 @@ int runApplication(int argc, char** argv) {
                                   .arg(dataDir));
         return 1;
     }
+    // A second start on the same data folder raises the running window instead of failing on the
+    // library's lock.
+    SingleInstance instance(QDir(dataDir).canonicalPath());
+    if (instance.forwardToRunning()) return 0;
+    instance.listen();
     AppSettings settings(dataDir);
     installTranslations(app, options.language.isEmpty() ? settings.language() : options.language);
 
@@ -118,6 +124,12 @@ int runApplication(int argc, char** argv) {
     }
     Backend backend(engine);
     MainWindow window(&backend, &settings);
+    QObject::connect(&instance, &SingleInstance::activationRequested, &window, [&window] {
+        if (window.isMinimized()) window.showNormal();
+        window.show();
+        window.raise();
+        window.activateWindow();
+    });
     window.show();
     const int rc = app.exec();
     backend.waitForIdle();

@@ -1,6 +1,8 @@
 #include "ui/main_window.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QScrollArea>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -19,6 +21,10 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMimeDatabase>
+#include <QProcess>
+#include <QSignalBlocker>
+#include <QStandardPaths>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QProgressDialog>
@@ -31,12 +37,20 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#ifdef LOWCLIP_HAVE_DBUS
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
+#endif
+
 #include "ui/app_settings.h"
 #include "ui/backend.h"
 #include "ui/caption_transfer.h"
 #include "ui/caption_dialog.h"
 #include "ui/captions_window.h"
+#include "ui/feedback_dialog.h"
 #include "ui/finetune_wizard.h"
+#include "ui/flow_layout.h"
 #include "ui/index_controller.h"
 #include "ui/indexing_dialog.h"
 #include "ui/model_manager.h"
@@ -54,6 +68,7 @@ namespace ui {
 
 namespace {
 constexpr int kResultsPerSearch = 120;
+constexpr int kPhotosPerBrowse = 2000;  // the newest; filters narrow them down
 
 enum DateChoice { AllDates, Last30Days, ThisYear, LastYear, CustomRange };
 }  // namespace
@@ -68,12 +83,14 @@ MainWindow::MainWindow(Backend* backend, AppSettings* settings, QWidget* parent)
     delegate_ = new ResultDelegate(thumb, this);
     indexer_ = new IndexController(backend_, this);
 
+    openUrl = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
+    revealFile = [this](const QString& file) { revealInFileManager(file); };
     buildMenus();
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(buildLeftPanel());
     splitter->addWidget(buildCenter());
     preview_ = new PreviewPane(backend_, this);
-    preview_->setMinimumWidth(280);
+    preview_->setMinimumWidth(210);
     splitter->addWidget(preview_);
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
@@ -88,6 +105,8 @@ MainWindow::MainWindow(Backend* backend, AppSettings* settings, QWidget* parent)
     connect(preview_, &PreviewPane::showInFolder, this, &MainWindow::showInFolder);
     connect(preview_, &PreviewPane::addCaption, this, &MainWindow::askCaption);
     connect(preview_, &PreviewPane::markRelevant, this, &MainWindow::mark);
+    connect(preview_, &PreviewPane::clearMark, this, &MainWindow::clearMark);
+    connect(preview_, &PreviewPane::undoMark, this, &MainWindow::undoMark);
     connect(indexer_, &IndexController::started, this, &MainWindow::onIndexProgress);
     connect(indexer_, &IndexController::progressChanged, this, &MainWindow::onIndexProgress);
     connect(indexer_, &IndexController::finished, this, &MainWindow::onIndexFinished);
@@ -96,12 +115,15 @@ MainWindow::MainWindow(Backend* backend, AppSettings* settings, QWidget* parent)
     const QByteArray geometry = settings_->windowGeometry();
     if (!geometry.isEmpty()) restoreGeometry(geometry);
     else resize(1280, 800);
+    setMinimumSize(640, 480);
     updateCenterPage();
     search_->setFocus();
     refreshState();
 }
 
 MainWindow::~MainWindow() { indexer_->cancel(); }
+
+QuickLook* MainWindow::quickLookWindow() const { return quickLook_.data(); }
 
 // ---- building ----------------------------------------------------------------------------------
 
@@ -120,6 +142,9 @@ void MainWindow::buildMenus() {
     lib->addAction(tr("&Index now"), QKeySequence::Refresh, this, &MainWindow::startIndexing);
     lib->addAction(tr("Indexing &details…"), this, [this] { openIndexing(); });
     lib->addAction(tr("&Captions…"), this, [this] { openCaptions(); });
+    lib->addAction(tr("&Relevance marks…"), this, [this] { openMarks(); });
+    auto* undo = lib->addAction(tr("&Undo the last mark"), QKeySequence::Undo, this, &MainWindow::undoMark);
+    undo->setShortcutContext(Qt::WindowShortcut);
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(tr("&Models…"), this, [this] { openModels(); });
@@ -154,7 +179,8 @@ QWidget* MainWindow::buildLeftPanel() {
     folders_->setObjectName(QStringLiteral("folders"));
     folders_->setToolTip(tr("Photo folders in the library. Choose one to search only there."));
     v->addWidget(folders_, 1);
-    auto* row = new QHBoxLayout;
+    auto* rowBox = new QWidget(panel);
+    auto* row = new FlowLayout(rowBox, 6, 4);  // one below the other in a narrow panel
     auto* add = new QPushButton(tr("+ Folder"), panel);
     add->setToolTip(tr("Add folder"));
     removeFolder_ = new QPushButton(tr("Remove"), panel);
@@ -162,7 +188,7 @@ QWidget* MainWindow::buildLeftPanel() {
     removeFolder_->setEnabled(false);
     row->addWidget(add);
     row->addWidget(removeFolder_);
-    v->addLayout(row);
+    v->addWidget(rowBox);
     v->addSpacing(12);
     auto* captions = new QPushButton(tr("Captions"), panel);
     auto* models = new QPushButton(tr("Models"), panel);
@@ -174,22 +200,26 @@ QWidget* MainWindow::buildLeftPanel() {
     }
     connect(add, &QPushButton::clicked, this, [this] { addFolder(); });
     connect(removeFolder_, &QPushButton::clicked, this, &MainWindow::removeSelectedFolder);
-    connect(folders_, &QListWidget::currentRowChanged, this, [this](int row) {
-        removeFolder_->setEnabled(row >= 0);
-        if (row >= 0 && folderFilter_) {
-            const int i = folderFilter_->findData(folders_->item(row)->data(Qt::UserRole));
-            if (i >= 0) folderFilter_->setCurrentIndex(i);
-        }
-    });
+    // Moving through the list with Tab or the arrow keys only selects a folder (for Remove); a
+    // click or Enter makes it the folder filter.
+    connect(folders_, &QListWidget::currentRowChanged, this, [this](int row) { removeFolder_->setEnabled(row >= 0); });
+    auto chooseFolder = [this](QListWidgetItem* item) {
+        if (!item || !folderFilter_) return;
+        const int i = folderFilter_->findData(item->data(Qt::UserRole));
+        if (i >= 0) folderFilter_->setCurrentIndex(i);
+    };
+    connect(folders_, &QListWidget::itemClicked, this, chooseFolder);
+    connect(folders_, &QListWidget::itemActivated, this, chooseFolder);
     connect(captions, &QPushButton::clicked, this, [this] { openCaptions(); });
     connect(models, &QPushButton::clicked, this, [this] { openModels(); });
     connect(teach, &QPushButton::clicked, this, [this] { openFineTune(); });
-    panel->setMinimumWidth(170);
+    panel->setMinimumWidth(130);
     return panel;
 }
 
 QWidget* MainWindow::buildCenter() {
     auto* panel = new QWidget(this);
+    panel->setMinimumWidth(280);  // at 640 px the grid keeps the room the side panes leave
     auto* v = new QVBoxLayout(panel);
     v->setContentsMargins(6, 6, 6, 6);
     auto* row = new QHBoxLayout;
@@ -211,33 +241,67 @@ QWidget* MainWindow::buildCenter() {
     row->addWidget(searchButton_);
     v->addLayout(row);
 
-    auto* filters = new QHBoxLayout;
-    filters->addWidget(new QLabel(tr("Date:"), panel));
+    // The filters wrap to a second row in a narrow window instead of being cut.
+    auto* filterBox = new QWidget(panel);
+    auto* filters = new FlowLayout(filterBox, 12, 4);
+    auto pair = [filterBox, filters](const QString& label, QWidget* w) {
+        auto* box = new QWidget(filterBox);
+        auto* h = new QHBoxLayout(box);
+        h->setContentsMargins(0, 0, 0, 0);
+        auto* l = new QLabel(label, box);
+        l->setBuddy(w);
+        h->addWidget(l);
+        w->setParent(box);
+        h->addWidget(w);
+        filters->addWidget(box);
+        return box;
+    };
     dateFilter_ = new QComboBox(panel);
+    dateFilter_->setObjectName(QStringLiteral("dateFilter"));
     dateFilter_->addItem(tr("all"), AllDates);
     dateFilter_->addItem(tr("last 30 days"), Last30Days);
     dateFilter_->addItem(tr("this year"), ThisYear);
     dateFilter_->addItem(tr("last year"), LastYear);
     dateFilter_->addItem(tr("between…"), CustomRange);
-    filters->addWidget(dateFilter_);
-    dateFrom_ = new QDateEdit(QDate::currentDate().addYears(-1), panel);
-    dateTo_ = new QDateEdit(QDate::currentDate(), panel);
+    dateFilter_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    pair(tr("&Date:"), dateFilter_);
+    dateFrom_ = new QDateEdit(QDate::currentDate().addYears(-1), filterBox);
+    dateTo_ = new QDateEdit(QDate::currentDate(), filterBox);
     for (auto* d : {dateFrom_, dateTo_}) {
         d->setCalendarPopup(true);
         d->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
         d->hide();
         filters->addWidget(d);
     }
-    filters->addSpacing(12);
-    filters->addWidget(new QLabel(tr("Folder:"), panel));
+    // Photos without a date taken (no EXIF date) are kept under a date filter unless the user
+    // leaves them out here.
+    keepUndated_ = new QCheckBox(tr("with photos without a date"), filterBox);
+    keepUndated_->setObjectName(QStringLiteral("keepUndated"));
+    keepUndated_->setChecked(true);
+    keepUndated_->setToolTip(tr("Photos whose files do not say when they were taken"));
+    keepUndated_->hide();
+    filters->addWidget(keepUndated_);
     folderFilter_ = new QComboBox(panel);
+    folderFilter_->setObjectName(QStringLiteral("folderFilter"));
     folderFilter_->addItem(tr("all"), QString());
     folderFilter_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    filters->addWidget(folderFilter_);
-    filters->addStretch(1);
-    resultInfo_ = new QLabel(panel);
+    folderFilter_->setMaximumWidth(260);
+    pair(tr("F&older:"), folderFilter_);
+    sort_ = new QComboBox(panel);
+    sort_->setObjectName(QStringLiteral("sort"));
+    sort_->addItem(tr("relevance"), int(ResultsModel::Order::Relevance));
+    sort_->addItem(tr("newest first"), int(ResultsModel::Order::NewestFirst));
+    sort_->addItem(tr("oldest first"), int(ResultsModel::Order::OldestFirst));
+    sort_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    pair(tr("S&ort:"), sort_);
+    resultInfo_ = new QLabel(filterBox);
     filters->addWidget(resultInfo_);
-    v->addLayout(filters);
+    v->addWidget(filterBox);
+    unknownWords_ = new QLabel(panel);
+    unknownWords_->setObjectName(QStringLiteral("unknownWords"));
+    unknownWords_->setWordWrap(true);
+    unknownWords_->hide();
+    v->addWidget(unknownWords_);
 
     center_ = new QStackedWidget(panel);
     welcome_ = buildWelcome();
@@ -257,6 +321,7 @@ QWidget* MainWindow::buildCenter() {
     view_->setModel(results_);
     view_->setItemDelegate(delegate_);
     view_->setSpacing(2);
+    view_->setFocusPolicy(Qt::StrongFocus);
     view_->setMouseTracking(true);
     view_->setContextMenuPolicy(Qt::CustomContextMenu);
     view_->installEventFilter(this);
@@ -264,23 +329,40 @@ QWidget* MainWindow::buildCenter() {
     center_->addWidget(view_);
     v->addWidget(center_, 1);
 
+    connect(sort_, &QComboBox::currentIndexChanged, this, [this] {
+        results_->setOrder(ResultsModel::Order(sort_->currentData().toInt()));
+        if (results_->rowCount() > 0) {
+            view_->setCurrentIndex(results_->index(0));
+            view_->scrollToTop();
+        }
+    });
+    connect(keepUndated_, &QCheckBox::toggled, this, [this] {
+        if (mode_ == Mode::Text) runSearch();
+        else if (mode_ == Mode::Similar) findSimilar(similarTo_);
+        else if (mode_ == Mode::Browse) browseLibrary();
+    });
     connect(search_, &QLineEdit::returnPressed, this, &MainWindow::runSearch);
     connect(searchButton_, &QPushButton::clicked, this, &MainWindow::runSearch);
     connect(dateFilter_, &QComboBox::currentIndexChanged, this, [this] {
         updateDateFilter();
         if (mode_ == Mode::Text) runSearch();
+        else if (mode_ == Mode::Similar) findSimilar(similarTo_);
+        else if (mode_ == Mode::Browse) browseLibrary();
     });
     for (auto* d : {dateFrom_, dateTo_})
         connect(d, &QDateEdit::dateChanged, this, [this] {
             if (mode_ == Mode::Text) runSearch();
+            else if (mode_ == Mode::Browse) browseLibrary();
         });
     connect(folderFilter_, &QComboBox::currentIndexChanged, this, [this] {
         if (mode_ == Mode::Text) runSearch();
         else if (mode_ == Mode::Similar) findSimilar(similarTo_);
+        else if (mode_ == Mode::Browse) browseLibrary();
     });
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(view_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onSelectionChanged);
     connect(view_, &QListView::customContextMenuRequested, this, &MainWindow::showContextMenu);
+
     connect(view_, &QListView::doubleClicked, this, [this](const QModelIndex& i) {
         openPhoto(i.data(ResultsModel::PhotoIdRole).toLongLong());
     });
@@ -292,7 +374,7 @@ QWidget* MainWindow::buildWelcome() {
     auto* outer = new QVBoxLayout(page);
     outer->addStretch(1);
     auto* card = new QWidget(page);
-    card->setFixedWidth(560);  // word-wrapped labels need a known width to find their height
+    card->setMaximumWidth(560);  // narrower in a small window: the labels wrap, nothing is cut
     auto* v = new QVBoxLayout(card);
     auto* icon = new QLabel(card);
     icon->setPixmap(QIcon(QStringLiteral(":/icons/io.lowclip.Desktop.svg")).pixmap(72, 72));
@@ -302,6 +384,7 @@ QWidget* MainWindow::buildWelcome() {
     f.setPointSizeF(f.pointSizeF() * 1.6);
     f.setBold(true);
     title->setFont(f);
+    title->setWordWrap(true);
     v->addWidget(title);
     auto* intro = new QLabel(tr("Find your photos by describing them in Azerbaijani. Everything runs on this computer; "
                                 "your photos are never changed or sent anywhere."),
@@ -320,26 +403,32 @@ QWidget* MainWindow::buildWelcome() {
     welcomeModel_->setWordWrap(true);
     welcomeModel_->setTextFormat(Qt::RichText);
     v->addWidget(welcomeModel_);
-    auto* row = new QHBoxLayout;
+    auto* rowBox = new QWidget(card);
+    auto* row = new FlowLayout(rowBox, 6, 6);  // side by side, or one below the other when narrow
     auto* demo = new QPushButton(tr("Try the demo"), card);
     demo->setToolTip(tr("Trains a small model on generated pictures and opens a demo library (a few minutes)"));
     auto* import = new QPushButton(tr("Import a model…"), card);
     row->addWidget(demo);
     row->addWidget(import);
-    row->addStretch(1);
-    v->addLayout(row);
+    v->addWidget(rowBox);
     // Centred by stretches, not by alignment: an aligned widget gets its size hint, and its
     // word-wrapped labels would be cut instead of growing in height.
     auto* row2 = new QHBoxLayout;
     row2->addStretch(1);
-    row2->addWidget(card);
+    row2->addWidget(card, 100);
     row2->addStretch(1);
     outer->addLayout(row2);
     outer->addStretch(2);
     connect(addFolder, &QPushButton::clicked, this, [this] { this->addFolder(); });
     connect(demo, &QPushButton::clicked, this, &MainWindow::runDemo);
     connect(import, &QPushButton::clicked, this, [this] { openModels(); });
-    return page;
+    // A window as small as 640×480 scrolls the welcome page rather than cutting it.
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setWidget(page);
+    return scroll;
 }
 
 void MainWindow::buildStatusBar() {
@@ -375,6 +464,7 @@ void MainWindow::refreshState() {
 void MainWindow::applyState(const LibraryState& s) {
     const bool rootsChanged = !stateKnown_ || s.roots != state_.roots;
     const bool firstTime = !stateKnown_;
+    const bool photosChanged = firstTime || s.photos != state_.photos || s.roots != state_.roots;
     state_ = s;
     stateKnown_ = true;
     const QLocale loc;
@@ -391,9 +481,12 @@ void MainWindow::applyState(const LibraryState& s) {
         folderFilter_->blockSignals(true);
         while (folderFilter_->count() > 1) folderFilter_->removeItem(1);
         QStringList roots;
-        for (const auto& r : s.roots) {
-            const QString path = toQ(r);
-            roots << path;
+        for (const auto& r : s.roots) roots << toQ(r);
+        std::stable_sort(roots.begin(), roots.end(), [](const QString& a, const QString& b) {
+            const QString na = QFileInfo(a).fileName(), nb = QFileInfo(b).fileName();
+            return lessForDisplay(na.isEmpty() ? a : na, nb.isEmpty() ? b : nb);
+        });
+        for (const QString& path : roots) {
             auto* item = new QListWidgetItem(QFileInfo(path).fileName().isEmpty() ? path : QFileInfo(path).fileName(), folders_);
             item->setToolTip(path);
             item->setData(Qt::UserRole, path);
@@ -410,12 +503,32 @@ void MainWindow::applyState(const LibraryState& s) {
                    : tr("2. Get a model that understands Azerbaijani. <b>Try the demo</b> to see LowCLIP work in a few "
                         "minutes on generated pictures, or import a pretrained LowCLIP model (Model ▸ Models ▸ Import). "
                         "See Help ▸ How to get a model."));
+    // Without a model the library is still there to browse: every photo, newest first.
+    const bool browse = !s.hasModel && s.photos > 0;
+    if (browse && (mode_ == Mode::None || (mode_ == Mode::Browse && photosChanged))) {
+        browseLibrary();
+    } else if (!browse && mode_ == Mode::Browse) {
+        mode_ = Mode::None;
+        results_->clear();
+        preview_->clear();
+        resultInfo_->clear();
+        unknownWords_->hide();
+    }
     updateCenterPage();
     if (firstTime && s.hasModel && !s.roots.empty()) indexer_->start();  // rescan on start
     Q_EMIT stateRefreshed();
 }
 
 void MainWindow::updateCenterPage() {
+    if (mode_ == Mode::Browse) {
+        if (results_->rowCount() > 0) {
+            center_->setCurrentWidget(view_);
+        } else {
+            hint_->setText(tr("No photos match the filters."));
+            center_->setCurrentWidget(hint_);
+        }
+        return;
+    }
     if (!stateKnown_ || !state_.hasModel || state_.roots.empty()) {
         if (mode_ == Mode::None || !state_.hasModel) {
             center_->setCurrentWidget(welcome_);
@@ -460,13 +573,15 @@ SearchOptions MainWindow::currentSearchOptions() const {
     default:
         break;
     }
+    o.keepUndated = keepUndated_->isChecked();
     return o;
 }
 
 void MainWindow::updateDateFilter() {
-    const bool custom = dateFilter_->currentData().toInt() == CustomRange;
-    dateFrom_->setVisible(custom);
-    dateTo_->setVisible(custom);
+    const int choice = dateFilter_->currentData().toInt();
+    dateFrom_->setVisible(choice == CustomRange);
+    dateTo_->setVisible(choice == CustomRange);
+    keepUndated_->setVisible(choice != AllDates);
 }
 
 void MainWindow::runSearch() {
@@ -477,6 +592,7 @@ void MainWindow::runSearch() {
     const int gen = ++searchGeneration_;
     searching_ = true;
     resultInfo_->setText(tr("Searching…"));
+    unknownWords_->hide();
     const SearchOptions options = currentSearchOptions();
     backend_->run(
         this, [engine = backend_->enginePtr(), q = toStd(query), options]() { return engine->search(q, options); },
@@ -492,10 +608,58 @@ void MainWindow::runSearch() {
             showError(message);
             Q_EMIT searchFinished(-1);
         });
+    // Which words the model does not know: said under the field; the results are shown anyway.
+    backend_->run(
+        this, [engine = backend_->enginePtr(), q = toStd(query)]() { return engine->unknownWords(q); },
+        [this, gen](std::vector<std::string> words) {
+            if (gen == searchGeneration_) showUnknownWords(words);
+        },
+        [](const QString&) {});  // only a hint: a failure here says nothing the search does not
+}
+
+void MainWindow::showUnknownWords(const std::vector<std::string>& words) {
+    if (words.empty()) {
+        unknownWords_->hide();
+    } else {
+        QStringList quoted;
+        for (const auto& w : words) quoted << QStringLiteral("“%1”").arg(toQ(w));
+        unknownWords_->setText(tr("The model does not know the word(s) %1: the results do not take them into account. "
+                                  "Try other words, or teach the model with captions that use them.",
+                                  nullptr, int(words.size()))
+                                   .arg(QLocale().createSeparatedList(quoted)));
+        unknownWords_->show();
+    }
+    Q_EMIT unknownWordsShown();
+}
+
+void MainWindow::browseLibrary() {
+    const int gen = ++searchGeneration_;
+    searching_ = true;
+    SearchOptions options = currentSearchOptions();
+    options.k = kPhotosPerBrowse;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), options]() { return engine->browse(options); },
+        [this, gen](SearchResult r) {
+            if (gen != searchGeneration_) return;
+            showResults(r, Mode::Browse, {});
+        },
+        [this, gen](const QString& message) {
+            if (gen != searchGeneration_) return;
+            searching_ = false;
+            showError(message);
+            Q_EMIT searchFinished(-1);
+        });
 }
 
 void MainWindow::findSimilar(qint64 photoId) {
     if (photoId == 0) return;
+    // A new question: the old query text and folder filter would only mislead.
+    search_->clear();
+    unknownWords_->hide();
+    if (folderFilter_->currentIndex() != 0) {
+        const QSignalBlocker block(folderFilter_);
+        folderFilter_->setCurrentIndex(0);
+    }
     const int gen = ++searchGeneration_;
     searching_ = true;
     similarTo_ = photoId;
@@ -524,13 +688,27 @@ void MainWindow::findSimilar(qint64 photoId) {
 void MainWindow::showResults(const SearchResult& r, Mode mode, const QString& what) {
     searching_ = false;
     mode_ = mode;
+    if (mode != Mode::Text) {
+        lastQuery_.clear();
+        marks_.clear();
+        undo_.reset();
+        preview_->setUndo({});
+    }
     const int n = int(r.hits.size());
+    results_->setMarks({});
     results_->setResults(r.hits);
+    delegate_->setShowScores(mode != Mode::Browse);
     const QString ms = QLocale().toString(r.milliseconds, 'f', 0);
-    if (mode == Mode::Text)
+    if (mode == Mode::Text) {
         resultInfo_->setText(tr("%n result(s), %1 ms", nullptr, n).arg(ms));
-    else
+    } else if (mode == Mode::Similar) {
         resultInfo_->setText(tr("Similar to %1: %n photo(s)", nullptr, n).arg(what));
+    } else {
+        resultInfo_->setText(tr("%n photo(s), newest first", nullptr, n));
+        unknownWords_->setText(tr("There is no model yet, so these are all your photos, newest first. Try the demo or "
+                                  "import a model (Model menu) to find photos by describing them."));
+        unknownWords_->show();
+    }
     updateCenterPage();
     if (n > 0) {
         view_->setCurrentIndex(results_->index(0));
@@ -538,6 +716,7 @@ void MainWindow::showResults(const SearchResult& r, Mode mode, const QString& wh
     } else {
         preview_->clear();
     }
+    if (mode == Mode::Text) reloadMarks();
     Q_EMIT searchFinished(n);
 }
 
@@ -549,11 +728,16 @@ void MainWindow::onSelectionChanged() {
     }
     const QModelIndex current = view_->currentIndex();
     if (!current.isValid() || (ids.size() == 1 && results_->rowOfPhoto(ids.first()) != current.row())) {
-        if (ids.size() == 1) preview_->showPhoto(results_->photoAt(results_->rowOfPhoto(ids.first())), mode_ == Mode::Text);
-        else preview_->clear();
+        if (ids.size() == 1) {
+            preview_->showPhoto(results_->photoAt(results_->rowOfPhoto(ids.first())), mode_ == Mode::Text);
+            showMarkOfPreview();
+        } else {
+            preview_->clear();
+        }
         return;
     }
     preview_->showPhoto(results_->photoAt(current.row()), mode_ == Mode::Text);
+    showMarkOfPreview();
 }
 
 QList<qint64> MainWindow::selectedPhotoIds() const {
@@ -564,37 +748,117 @@ QList<qint64> MainWindow::selectedPhotoIds() const {
 
 // ---- actions on photos ---------------------------------------------------------------------------
 
+QMenu* MainWindow::contextMenuFor(qint64 id) {
+    const int count = int(selectedPhotoIds().size());
+    auto* menu = new QMenu(this);
+    menu->addAction(tr("Open"), this, [this, id] { openPhoto(id); });
+    menu->addAction(tr("Show in folder"), this, [this, id] { showInFolder(id); });
+    menu->addAction(tr("Find similar"), this, [this, id] { findSimilar(id); });
+    menu->addSeparator();
+    menu->addAction(count > 1 ? tr("Add caption to %n photo(s)…", nullptr, count) : tr("Add caption…"), this,
+                    &MainWindow::askCaption);
+    menu->addSeparator();
+    const int current = marks_.contains(id) ? (marks_.value(id).relevant ? 1 : -1) : 0;
+    QAction* rel = menu->addAction(tr("Relevant"), this, [this, id, current] {
+        if (current > 0) clearMark(id);
+        else mark(id, true);
+    });
+    QAction* notRel = menu->addAction(tr("Not relevant"), this, [this, id, current] {
+        if (current < 0) clearMark(id);
+        else mark(id, false);
+    });
+    rel->setCheckable(true);
+    rel->setChecked(current > 0);
+    notRel->setCheckable(true);
+    notRel->setChecked(current < 0);
+    rel->setEnabled(mode_ == Mode::Text);
+    notRel->setEnabled(mode_ == Mode::Text);
+    return menu;
+}
+
 void MainWindow::showContextMenu(const QPoint& pos) {
     const QModelIndex index = view_->indexAt(pos);
     if (!index.isValid()) return;
     if (!view_->selectionModel()->isSelected(index)) view_->setCurrentIndex(index);
-    const qint64 id = index.data(ResultsModel::PhotoIdRole).toLongLong();
-    const int count = int(selectedPhotoIds().size());
-    QMenu menu(this);
-    menu.addAction(tr("Open"), this, [this, id] { openPhoto(id); });
-    menu.addAction(tr("Show in folder"), this, [this, id] { showInFolder(id); });
-    menu.addAction(tr("Find similar"), this, [this, id] { findSimilar(id); });
-    menu.addSeparator();
-    menu.addAction(count > 1 ? tr("Add caption to %n photo(s)…", nullptr, count) : tr("Add caption…"), this,
-                   &MainWindow::askCaption);
-    menu.addSeparator();
-    QAction* rel = menu.addAction(tr("Relevant"), this, [this, id] { mark(id, true); });
-    QAction* notRel = menu.addAction(tr("Not relevant"), this, [this, id] { mark(id, false); });
-    rel->setEnabled(mode_ == Mode::Text);
-    notRel->setEnabled(mode_ == Mode::Text);
-    menu.exec(view_->viewport()->mapToGlobal(pos));
+    QMenu* menu = contextMenuFor(index.data(ResultsModel::PhotoIdRole).toLongLong());
+    menu->exec(view_->viewport()->mapToGlobal(pos));
+    menu->deleteLater();
 }
+
+void MainWindow::showContextMenuForCurrent() {
+    const QModelIndex index = view_->currentIndex();
+    if (!index.isValid()) return;
+    if (!view_->selectionModel()->isSelected(index)) view_->setCurrentIndex(index);
+    view_->scrollTo(index);
+    QMenu* menu = contextMenuFor(index.data(ResultsModel::PhotoIdRole).toLongLong());
+    menu->exec(view_->viewport()->mapToGlobal(view_->visualRect(index).center()));
+    menu->deleteLater();
+}
+
+namespace {
+// False only when the desktop says for certain that no program opens this kind of file
+// (xdg-mime knows of no default); when it cannot tell, the desktop is left to try.
+bool desktopHasViewerFor(const QString& path) {
+    const QString xdgMime = QStandardPaths::findExecutable(QStringLiteral("xdg-mime"));
+    if (xdgMime.isEmpty()) return true;
+    const QString type = QMimeDatabase().mimeTypeForFile(path).name();
+    QProcess p;
+    p.start(xdgMime, {QStringLiteral("query"), QStringLiteral("default"), type});
+    if (!p.waitForFinished(3000)) {
+        p.kill();
+        p.waitForFinished(1000);
+        return true;
+    }
+    return p.exitStatus() != QProcess::NormalExit || !p.readAllStandardOutput().left(4096).trimmed().isEmpty();
+}
+}  // namespace
 
 void MainWindow::openPhoto(qint64 id) {
     const int row = results_->rowOfPhoto(id);
     if (row < 0) return;
-    QDesktopServices::openUrl(QUrl::fromLocalFile(toQ(results_->photoAt(row).path)));
+    const QString path = toQ(results_->photoAt(row).path);
+    // Without a viewer on this computer the photo opens in LowCLIP's own quick look.
+    auto fallback = [this, id] {
+        const int r = results_->rowOfPhoto(id);
+        if (r < 0) return;
+        view_->setCurrentIndex(results_->index(r));
+        quickLook();
+        statusBar()->showMessage(tr("No photo viewer could be started: the photo is shown here instead."), 6000);
+    };
+    backend_->run(
+        this, [path]() { return desktopHasViewerFor(path); },
+        [this, path, fallback](bool viewer) {
+            if (!viewer || !openUrl(QUrl::fromLocalFile(path))) fallback();
+        },
+        [fallback](const QString&) { fallback(); });
 }
 
 void MainWindow::showInFolder(qint64 id) {
     const int row = results_->rowOfPhoto(id);
     if (row < 0) return;
-    QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(toQ(results_->photoAt(row).path)).absolutePath()));
+    revealFile(toQ(results_->photoAt(row).path));
+}
+
+void MainWindow::revealInFileManager(const QString& file) {
+    const QUrl folder = QUrl::fromLocalFile(QFileInfo(file).absolutePath());
+#ifdef LOWCLIP_HAVE_DBUS
+    // The file manager's own interface selects the file in its folder (Nautilus, Dolphin, Nemo,
+    // Caja, Thunar...); without one, the folder opens.
+    QDBusConnection bus = QDBusConnection::sessionBus();
+    if (bus.isConnected()) {
+        QDBusMessage call = QDBusMessage::createMethodCall(
+            QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("/org/freedesktop/FileManager1"),
+            QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("ShowItems"));
+        call << QStringList{QUrl::fromLocalFile(file).toString(QUrl::FullyEncoded)} << QString();
+        auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(call, 5000), this);
+        connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, watcher, folder] {
+            watcher->deleteLater();
+            if (watcher->isError()) openUrl(folder);
+        });
+        return;
+    }
+#endif
+    openUrl(folder);
 }
 
 void MainWindow::askCaption() {
@@ -621,14 +885,110 @@ void MainWindow::addCaptionToSelection(const QString& text) {
 }
 
 void MainWindow::mark(qint64 id, bool relevant) {
-    if (mode_ != Mode::Text || lastQuery_.isEmpty()) return;
+    if (mode_ != Mode::Text || lastQuery_.isEmpty() || id == 0) return;
+    std::optional<FeedbackMark> previous;
+    if (marks_.contains(id)) previous = marks_.value(id);
+    const QString query = lastQuery_;
     backend_->run(
-        this, [engine = backend_->enginePtr(), q = toStd(lastQuery_), id, relevant]() { engine->feedback(q, id, relevant); },
-        [this, relevant]() {
-            statusBar()->showMessage(relevant ? tr("Marked as relevant to “%1”.").arg(lastQuery_)
-                                              : tr("Marked as not relevant to “%1”.").arg(lastQuery_),
-                                     4000);
+        this, [engine = backend_->enginePtr(), q = toStd(query), id, relevant]() { return engine->feedback(q, id, relevant); },
+        [this, id, relevant, query, previous](std::int64_t markId) {
+            undo_ = UndoStep{query, id, markId, previous};
+            preview_->setUndo(tr("Undo the mark"));
+            statusBar()->showMessage(relevant ? tr("Marked as relevant to “%1”.").arg(query)
+                                              : tr("Marked as not relevant to “%1”.").arg(query),
+                                     6000);
+            reloadMarks();
+        },
+        [this](const QString& m) {
+            showError(tr("The mark could not be saved: %1").arg(m));
+            reloadMarks();
         });
+}
+
+void MainWindow::clearMark(qint64 id) {
+    if (!marks_.contains(id)) return;
+    const FeedbackMark previous = marks_.value(id);
+    const QString query = lastQuery_;
+    backend_->run(
+        this, [engine = backend_->enginePtr(), markId = previous.id]() { engine->removeFeedback(markId); },
+        [this, id, query, previous]() {
+            undo_ = UndoStep{query, id, 0, previous};
+            preview_->setUndo(tr("Put the mark back"));
+            statusBar()->showMessage(tr("Mark removed."), 6000);
+            reloadMarks();
+        },
+        [this](const QString& m) {
+            showError(tr("The mark could not be removed: %1").arg(m));
+            reloadMarks();
+        });
+}
+
+void MainWindow::undoMark() {
+    if (!undo_) return;
+    const UndoStep step = *undo_;
+    undo_.reset();
+    preview_->setUndo({});
+    backend_->run(
+        this,
+        [engine = backend_->enginePtr(), step]() {
+            if (step.newMark != 0) engine->removeFeedback(step.newMark);
+            if (step.previous) engine->feedback(toStd(step.query), step.photoId, step.previous->relevant);
+        },
+        [this]() {
+            statusBar()->showMessage(tr("Mark undone."), 4000);
+            reloadMarks();
+        },
+        [this](const QString& m) {
+            showError(tr("The mark could not be undone: %1").arg(m));
+            reloadMarks();
+        });
+}
+
+void MainWindow::reloadMarks() {
+    const int gen = ++marksGeneration_;
+    if (mode_ != Mode::Text || lastQuery_.isEmpty()) {
+        marks_.clear();
+        results_->setMarks({});
+        showMarkOfPreview();
+        return;
+    }
+    backend_->run(
+        this, [engine = backend_->enginePtr()]() { return engine->feedbackMarks(); },
+        [this, gen, query = lastQuery_](std::vector<FeedbackMark> all) {
+            if (gen != marksGeneration_ || query != lastQuery_) return;
+            marks_.clear();
+            QHash<qint64, int> shown;
+            for (const auto& m : all) {
+                if (toQ(m.query).trimmed() != query) continue;
+                marks_.insert(m.photoId, m);  // oldest first: the latest mark wins
+                shown.insert(m.photoId, m.relevant ? ResultsModel::MarkedRelevant : ResultsModel::MarkedNotRelevant);
+            }
+            results_->setMarks(shown);
+            showMarkOfPreview();
+            if (marksDialog_) marksDialog_->reload();
+            Q_EMIT marksChanged();
+        });
+}
+
+void MainWindow::showMarkOfPreview() {
+    const qint64 id = preview_->photoId();
+    preview_->setMark(id != 0 && marks_.contains(id) ? (marks_.value(id).relevant ? 1 : -1) : 0);
+}
+
+FeedbackDialog* MainWindow::openMarks() {
+    if (!marksDialog_) {
+        marksDialog_ = new FeedbackDialog(backend_, this);
+        connect(marksDialog_, &FeedbackDialog::marksChanged, this, [this] {
+            undo_.reset();
+            preview_->setUndo({});
+            reloadMarks();
+        });
+    } else {
+        marksDialog_->reload();
+    }
+    marksDialog_->show();
+    marksDialog_->raise();
+    return marksDialog_;
 }
 
 void MainWindow::quickLook() {
@@ -654,6 +1014,11 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
         auto* key = static_cast<QKeyEvent*>(event);
         if (key->key() == Qt::Key_Space) {
             quickLook();
+            return true;
+        }
+        // Shift+F10 and the Menu key open the current photo's menu, as in every desktop app.
+        if (key->key() == Qt::Key_Menu || (key->key() == Qt::Key_F10 && key->modifiers() == Qt::ShiftModifier)) {
+            showContextMenuForCurrent();
             return true;
         }
         if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {

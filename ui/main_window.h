@@ -1,17 +1,23 @@
 #pragma once
 // The main window: library folders on the left, the search field, filters and the results grid
 // in the middle, the preview on the right, the library's state and indexing progress below.
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
+#include <QUrl>
+#include <functional>
+#include <optional>
 
 #include "ui/engine/engine.h"
 
+class QCheckBox;
 class QComboBox;
 class QDateEdit;
 class QLabel;
 class QLineEdit;
 class QListView;
 class QListWidget;
+class QMenu;
 class QProgressBar;
 class QPushButton;
 class QStackedWidget;
@@ -24,6 +30,7 @@ namespace ui {
 class AppSettings;
 class Backend;
 class CaptionsWindow;
+class FeedbackDialog;
 class FineTuneWizard;
 class IndexController;
 class IndexingDialog;
@@ -37,7 +44,8 @@ class ThumbnailLoader;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Mode { None, Text, Similar };
+    // Browse: the library without a query (no model yet), newest first.
+    enum class Mode { None, Text, Similar, Browse };
     MainWindow(Backend* backend, AppSettings* settings, QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -54,6 +62,23 @@ public:
     Mode mode() const { return mode_; }
     QString lastQuery() const { return lastQuery_; }
     QString lastError() const { return lastError_; }
+    QLabel* unknownWordsLabel() const { return unknownWords_; }
+    QComboBox* sortChoice() const { return sort_; }
+    QComboBox* dateChoice() const { return dateFilter_; }
+    QComboBox* folderChoice() const { return folderFilter_; }
+    QCheckBox* keepUndatedChoice() const { return keepUndated_; }
+    QListWidget* folderList() const { return folders_; }
+    QuickLook* quickLookWindow() const;
+    // The options the next search would use (tests).
+    SearchOptions searchOptions() const { return currentSearchOptions(); }
+    // How photos and folders are handed to the desktop (tests replace them): open a file with its
+    // viewer (false when none could be started), and show a file in its folder.
+    std::function<bool(const QUrl&)> openUrl;
+    std::function<void(const QString& file)> revealFile;
+
+    FeedbackDialog* openMarks();
+    // Builds the context menu of the current photo (Shift+F10, the Menu key and right click).
+    QMenu* contextMenuFor(qint64 photoId);
 
     CaptionsWindow* openCaptions();
     FineTuneWizard* openFineTune();
@@ -65,6 +90,9 @@ public:
 public Q_SLOTS:
     void runSearch();
     void findSimilar(qint64 photoId);
+    // Shows the library without a query, newest first (what a library without a model shows).
+    void browseLibrary();
+    void undoMark();
     void refreshState();
     void addFolder(const QString& folder = {});
     void startIndexing();
@@ -73,6 +101,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void searchFinished(int results);
+    void marksChanged();
+    void unknownWordsShown();
     void stateRefreshed();
     void captionsChanged();
 
@@ -98,6 +128,12 @@ private:
     void showInFolder(qint64 id);
     void askCaption();
     void mark(qint64 id, bool relevant);
+    void clearMark(qint64 id);
+    void reloadMarks();
+    void showMarkOfPreview();
+    void showUnknownWords(const std::vector<std::string>& words);
+    void showContextMenuForCurrent();
+    void revealInFileManager(const QString& file);
     void quickLook();
     void openSettings();
     void importCaptions();
@@ -133,6 +169,9 @@ private:
     QDateEdit* dateTo_ = nullptr;
     QComboBox* folderFilter_ = nullptr;
     QLabel* resultInfo_ = nullptr;
+    QLabel* unknownWords_ = nullptr;
+    QComboBox* sort_ = nullptr;
+    QCheckBox* keepUndated_ = nullptr;
     QStackedWidget* center_ = nullptr;
     QWidget* welcome_ = nullptr;
     QLabel* welcomeFolders_ = nullptr;
@@ -152,6 +191,18 @@ private:
     QPointer<ModelManager> models_;
     QPointer<FineTuneWizard> wizard_;
     QPointer<QuickLook> quickLook_;
+    QPointer<FeedbackDialog> marksDialog_;
+
+    // Relevance marks of the current query, by photo; and what Undo would put back.
+    QHash<qint64, FeedbackMark> marks_;
+    struct UndoStep {
+        QString query;
+        qint64 photoId = 0;
+        qint64 newMark = 0;                    // the mark given (0: a mark was removed)
+        std::optional<FeedbackMark> previous;  // the mark it replaced or removed
+    };
+    std::optional<UndoStep> undo_;
+    int marksGeneration_ = 0;
 };
 
 }  // namespace ui

@@ -8,9 +8,11 @@
 #include <QListWidget>
 #include <QLocale>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 #include "ui/backend.h"
+#include "ui/flow_layout.h"
 #include "ui/thumbnail_loader.h"
 #include "ui/ui_util.h"
 
@@ -36,52 +38,84 @@ PreviewPane::PreviewPane(Backend* backend, QWidget* parent) : QWidget(parent), b
     v->setContentsMargins(0, 0, 0, 0);
     image_ = new QLabel(body_);
     image_->setAlignment(Qt::AlignCenter);
-    image_->setMinimumSize(200, 160);
+    image_->setMinimumSize(160, 120);
+    image_->setMaximumHeight(kPreviewSize);
     image_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     v->addWidget(image_);
-    name_ = new QLabel(body_);
+
+    // The text scrolls; the buttons below it never move, however long the text is.
+    auto* scroll = new QScrollArea(body_);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* text = new QWidget(scroll);
+    auto* tv = new QVBoxLayout(text);
+    tv->setContentsMargins(0, 0, 0, 0);
+    name_ = new QLabel(text);
     name_->setWordWrap(true);
     name_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QFont bold = name_->font();
     bold.setBold(true);
     name_->setFont(bold);
-    v->addWidget(name_);
-    details_ = new QLabel(body_);
+    tv->addWidget(name_);
+    details_ = new QLabel(text);
     details_->setWordWrap(true);
     details_->setTextFormat(Qt::RichText);
     details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    v->addWidget(details_);
-
-    captionsTitle_ = new QLabel(tr("Captions:"), body_);
+    tv->addWidget(details_);
+    captionsTitle_ = new QLabel(tr("Captions:"), text);
     captionsTitle_->setFont(bold);
-    v->addWidget(captionsTitle_);
-    captions_ = new QListWidget(body_);
+    tv->addWidget(captionsTitle_);
+    captions_ = new QListWidget(text);
     captions_->setWordWrap(true);
     captions_->setMaximumHeight(110);
     captions_->setObjectName(QStringLiteral("previewCaptions"));
-    v->addWidget(captions_);
+    tv->addWidget(captions_);
+    tv->addStretch(1);
+    scroll->setWidget(text);
+    v->addWidget(scroll, 1);
 
-    auto* grid = new QGridLayout;
+    auto* marks = new QHBoxLayout;
+    markState_ = new QLabel(body_);
+    markState_->setObjectName(QStringLiteral("markState"));
+    markState_->setWordWrap(true);
+    undo_ = new QPushButton(tr("Undo"), body_);
+    undo_->setObjectName(QStringLiteral("undoMark"));
+    undo_->setVisible(false);
+    marks->addWidget(markState_, 1);
+    marks->addWidget(undo_);
+    v->addLayout(marks);
+
+    // Two columns when there is room, fewer when the pane is narrow; always below the text.
+    auto* actions = new QWidget(body_);
+    auto* grid = new FlowLayout(actions, 6, 4);
     relevant_ = new QPushButton(QStringLiteral("✓ ") + tr("Relevant"), body_);
-    relevant_->setToolTip(tr("This photo matches the query: use it to teach the model"));
+    relevant_->setObjectName(QStringLiteral("markRelevant"));
     notRelevant_ = new QPushButton(QStringLiteral("✗ ") + tr("Not relevant"), body_);
-    notRelevant_->setToolTip(tr("This photo does not match the query"));
+    notRelevant_->setObjectName(QStringLiteral("markNotRelevant"));
+    for (auto* b : {relevant_, notRelevant_}) b->setCheckable(true);
     similar_ = new QPushButton(tr("Find similar"), body_);
     caption_ = new QPushButton(tr("Add caption…"), body_);
     open_ = new QPushButton(tr("Open"), body_);
     folder_ = new QPushButton(tr("Show in folder"), body_);
-    grid->addWidget(relevant_, 0, 0);
-    grid->addWidget(notRelevant_, 0, 1);
-    grid->addWidget(similar_, 1, 0);
-    grid->addWidget(caption_, 1, 1);
-    grid->addWidget(open_, 2, 0);
-    grid->addWidget(folder_, 2, 1);
-    v->addLayout(grid);
-    v->addStretch(1);
-    outer->addWidget(body_);
+    folder_->setObjectName(QStringLiteral("showInFolder"));
+    for (auto* b : {relevant_, notRelevant_, similar_, caption_, open_, folder_}) {
+        b->setParent(actions);
+        grid->addWidget(b);
+    }
+    v->addWidget(actions);
+    outer->addWidget(body_, 1);
 
-    connect(relevant_, &QPushButton::clicked, this, [this] { Q_EMIT markRelevant(photo_.id, true); });
-    connect(notRelevant_, &QPushButton::clicked, this, [this] { Q_EMIT markRelevant(photo_.id, false); });
+    // A checkable button toggles by itself; the state shown is always the engine's (setMark).
+    auto press = [this](bool relevant) {
+        const int wanted = relevant ? 1 : -1;
+        if (mark_ == wanted) Q_EMIT clearMark(photo_.id);
+        else Q_EMIT markRelevant(photo_.id, relevant);
+        setMark(mark_);
+    };
+    connect(relevant_, &QPushButton::clicked, this, [press] { press(true); });
+    connect(notRelevant_, &QPushButton::clicked, this, [press] { press(false); });
+    connect(undo_, &QPushButton::clicked, this, [this] { Q_EMIT undoMark(); });
     connect(similar_, &QPushButton::clicked, this, [this] { Q_EMIT findSimilar(photo_.id); });
     connect(open_, &QPushButton::clicked, this, [this] { Q_EMIT openPhoto(photo_.id); });
     connect(folder_, &QPushButton::clicked, this, [this] { Q_EMIT showInFolder(photo_.id); });
@@ -117,12 +151,7 @@ void PreviewPane::showPhoto(const Photo& photo, bool fromTextQuery) {
     auto row = [&rows](const QString& label, const QString& value) {
         if (!value.isEmpty()) rows << QStringLiteral("<b>%1:</b> %2").arg(label.toHtmlEscaped(), value.toHtmlEscaped());
     };
-    QString date = toQ(photo.dateTaken);
-    if (!date.isEmpty()) {
-        QDateTime dt = QDateTime::fromString(date, Qt::ISODate);
-        if (!dt.isValid()) dt = QDateTime(QDate::fromString(date.left(10), Qt::ISODate), QTime());
-        if (dt.isValid()) date = QLocale().toString(dt, QLocale::ShortFormat);
-    }
+    const QString date = formatPhotoDate(toQ(photo.dateTaken));
     row(tr("Date"), date);
     row(tr("Camera"), toQ(photo.camera));
     QString size;
@@ -135,11 +164,13 @@ void PreviewPane::showPhoto(const Photo& photo, bool fromTextQuery) {
                                                          QLocale().toString(photo.longitude, 'f', 5)));
     if (photo.score != 0.0f) row(tr("Relevance score"), QLocale().toString(double(photo.score), 'f', 3));
     details_->setText(rows.join(QStringLiteral("<br>")));
+    fromTextQuery_ = fromTextQuery;
     relevant_->setEnabled(fromTextQuery);
     notRelevant_->setEnabled(fromTextQuery);
     const QString hint = fromTextQuery ? QString() : tr("Search with a sentence first to mark results.");
     relevant_->setToolTip(fromTextQuery ? tr("This photo matches the query: use it to teach the model") : hint);
     notRelevant_->setToolTip(fromTextQuery ? tr("This photo does not match the query") : hint);
+    setMark(0);
 
     image_->setPixmap({});
     image_->setText(tr("Loading…"));
@@ -152,6 +183,26 @@ void PreviewPane::showPhoto(const Photo& photo, bool fromTextQuery) {
             if (gen == generation_) image_->setText(tr("This photo cannot be shown."));
         });
     reloadCaptions();
+}
+
+void PreviewPane::setMark(int mark) {
+    mark_ = mark;
+    relevant_->setChecked(mark > 0);
+    notRelevant_->setChecked(mark < 0);
+    QFont f = relevant_->font();
+    for (auto* b : {relevant_, notRelevant_}) {
+        f.setBold(b->isChecked());
+        b->setFont(f);
+    }
+    if (!fromTextQuery_) markState_->clear();
+    else if (mark > 0) markState_->setText(tr("Marked as relevant. Press again to remove the mark."));
+    else if (mark < 0) markState_->setText(tr("Marked as not relevant. Press again to remove the mark."));
+    else markState_->setText(tr("Not marked."));
+}
+
+void PreviewPane::setUndo(const QString& text) {
+    undo_->setVisible(!text.isEmpty());
+    undo_->setToolTip(text);
 }
 
 void PreviewPane::setImage(const QImage& image) {

@@ -27,6 +27,15 @@ public:
     void reloadCaptions();
     qint64 photoId() const { return photo_.id; }
     QListWidget* captionList() const { return captions_; }
+    // The shown photo's relevance mark for the current query (ResultsModel::Mark values).
+    void setMark(int mark);
+    int mark() const { return mark_; }
+    // The Undo button after a mark was given or removed; `text` says what it undoes.
+    void setUndo(const QString& text);
+    QPushButton* relevantButton() const { return relevant_; }
+    QPushButton* notRelevantButton() const { return notRelevant_; }
+    QPushButton* undoButton() const { return undo_; }
+    QLabel* markLabel() const { return markState_; }
 
 Q_SIGNALS:
     void findSimilar(qint64 photoId);
@@ -34,6 +43,8 @@ Q_SIGNALS:
     void showInFolder(qint64 photoId);
     void addCaption();
     void markRelevant(qint64 photoId, bool relevant);
+    void clearMark(qint64 photoId);  // the marked button was pressed again
+    void undoMark();
 
 private:
     void setImage(const QImage& image);
@@ -52,6 +63,10 @@ private:
     QPushButton* open_;
     QPushButton* folder_;
     QPushButton* caption_;
+    QPushButton* undo_;
+    QLabel* markState_;
+    int mark_ = 0;
+    bool fromTextQuery_ = false;
     QWidget* body_;
     QLabel* placeholder_;
 };

@@ -4,6 +4,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPixmap>
+#include <algorithm>
 
 #include "ui/results_model.h"
 
@@ -55,8 +56,23 @@ void ResultDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
         const double score = index.data(ResultsModel::ScoreRole).toDouble();
         painter->drawText(textBox, Qt::AlignCenter, QLocale().toString(score, 'f', 2));
     }
+    const int mark = index.data(ResultsModel::MarkRole).toInt();
+    if (mark != ResultsModel::NoMark) {
+        // A badge in the thumbnail's top-right corner: ✓ on green for relevant, ✗ on red for not.
+        const int d = std::max(18, option.fontMetrics.height() + 4);
+        const QRect badge(imageBox.right() - d - 2, imageBox.top() + 2, d, d);
+        painter->setPen(QPen(Qt::white, 1.5));
+        painter->setBrush(mark > 0 ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
+        painter->drawEllipse(badge);
+        QFont f = option.font;
+        f.setBold(true);
+        painter->setFont(f);
+        painter->drawText(badge, Qt::AlignCenter, mark > 0 ? QStringLiteral("✓") : QStringLiteral("✗"));
+    }
     if (option.state & QStyle::State_HasFocus) {
-        painter->setPen(QPen(pal.color(QPalette::Highlight), 1, Qt::DotLine));
+        // The keyboard's place in the grid: a solid frame, thicker than the selection's, in the
+        // text colour so that it shows on selected and unselected cells alike.
+        painter->setPen(QPen(pal.color(QPalette::Text), 2, Qt::SolidLine));
         painter->setBrush(Qt::NoBrush);
         painter->drawRoundedRect(cell.adjusted(1, 1, -1, -1), 6, 6);
     }

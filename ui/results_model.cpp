@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <QLocale>
+#include <algorithm>
 
 #include "ui/thumbnail_loader.h"
 
@@ -16,11 +17,36 @@ ResultsModel::ResultsModel(ThumbnailLoader* loader, QObject* parent) : QAbstract
 void ResultsModel::setResults(std::vector<Photo> hits) {
     beginResetModel();
     loader_->clearPending();  // thumbnails of the previous results are no longer wanted
-    hits_ = std::move(hits);
-    rowById_.clear();
+    ranked_ = std::move(hits);
     pixmaps_.clear();
-    for (int i = 0; i < int(hits_.size()); ++i) rowById_.insert(hits_[std::size_t(i)].id, i);
+    arrange();
     endResetModel();
+}
+
+void ResultsModel::setOrder(Order order) {
+    if (order == order_) return;
+    beginResetModel();
+    order_ = order;
+    arrange();
+    endResetModel();
+}
+
+void ResultsModel::arrange() {
+    hits_ = ranked_;
+    if (order_ != Order::Relevance) {
+        const bool newest = order_ == Order::NewestFirst;
+        std::stable_sort(hits_.begin(), hits_.end(), [newest](const Photo& a, const Photo& b) {
+            if (a.dateTaken.empty() != b.dateTaken.empty()) return b.dateTaken.empty();  // undated last
+            return newest ? a.dateTaken > b.dateTaken : a.dateTaken < b.dateTaken;
+        });
+    }
+    rowById_.clear();
+    for (int i = 0; i < int(hits_.size()); ++i) rowById_.insert(hits_[std::size_t(i)].id, i);
+}
+
+void ResultsModel::setMarks(const QHash<qint64, int>& marks) {
+    marks_ = marks;
+    if (!hits_.empty()) Q_EMIT dataChanged(index(0), index(int(hits_.size()) - 1), {MarkRole});
 }
 
 void ResultsModel::clear() { setResults({}); }
@@ -58,6 +84,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
         return double(p.score);
     case ThumbnailPendingRole:
         return loader_->isPending(p.id);
+    case MarkRole:
+        return marks_.value(p.id, NoMark);
     default:
         return {};
     }

@@ -1,6 +1,8 @@
 #include "ui/ui_util.h"
 
+#include <QCollator>
 #include <QLocale>
+#include <algorithm>
 #include <cmath>
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -8,6 +10,40 @@ namespace lowclip {
 namespace ui {
 
 QString azLower(const QString& s) { return QLocale(QLocale::Azerbaijani, QLocale::Azerbaijan).toLower(s); }
+
+namespace {
+QCollator displayCollator() {
+    QCollator c{QLocale()};
+    c.setNumericMode(true);
+    c.setCaseSensitivity(Qt::CaseInsensitive);
+    return c;
+}
+
+// A locale's short format with every year written with four digits ("dd.MM.yy" -> "dd.MM.yyyy").
+QString withFullYear(QString format) {
+    if (format.contains(QLatin1String("yyyy"))) return format;
+    return format.replace(QLatin1String("yy"), QLatin1String("yyyy"));
+}
+}  // namespace
+
+void sortForDisplay(QStringList& names) {
+    const QCollator c = displayCollator();
+    std::stable_sort(names.begin(), names.end(), [&c](const QString& a, const QString& b) { return c.compare(a, b) < 0; });
+}
+
+bool lessForDisplay(const QString& a, const QString& b) { return displayCollator().compare(a, b) < 0; }
+
+QString formatPhotoDate(const QString& iso) {
+    if (iso.isEmpty()) return iso;
+    const QLocale loc;
+    if (iso.size() > 10) {
+        const QDateTime dt = QDateTime::fromString(iso.left(19), Qt::ISODate);
+        if (dt.isValid()) return loc.toString(dt, withFullYear(loc.dateTimeFormat(QLocale::ShortFormat)));
+    }
+    const QDate d = QDate::fromString(iso.left(10), Qt::ISODate);
+    if (d.isValid()) return loc.toString(d, withFullYear(loc.dateFormat(QLocale::ShortFormat)));
+    return iso;
+}
 
 QString formatDuration(double seconds) {
     if (seconds < 0 || !std::isfinite(seconds)) return QCoreApplication::translate("lowclip::ui::Format", "unknown");

@@ -2,7 +2,9 @@
 // Small helpers shared by the widgets: string conversions, Azerbaijani-aware case folding,
 // durations and sizes for people.
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QString>
+#include <QStringList>
 #include <string>
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -14,6 +16,16 @@ inline std::string toStd(const QString& s) { return s.toStdString(); }
 
 // Lower case by Azerbaijani rules (I -> ı, İ -> i), for filtering and matching what people type.
 QString azLower(const QString& s);
+
+// Sorts names for people: ICU collation of the UI's locale (Azerbaijani: a b c ç d e ə ...),
+// numbers by value ("scene_2" before "scene_10"), case ignored first.
+void sortForDisplay(QStringList& names);
+// True when `a` comes before `b` in that order.
+bool lessForDisplay(const QString& a, const QString& b);
+
+// A date (and time, when it has one) in the UI's locale with a four-digit year, from ISO 8601
+// ("2024-07-12", "2024-07-12T18:03:00"); the input itself when it is not a date.
+QString formatPhotoDate(const QString& iso);
 
 // "45 s", "3 min", "1 h 20 min" (translated).
 QString formatDuration(double seconds);

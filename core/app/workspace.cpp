@@ -19,6 +19,8 @@
 #include "core/util/atomic_file.h"
 #include "core/util/paths.h"
 #include "core/nn/runtime.h"
+#include "core/text/basic_tokenizer.h"
+#include "core/text/tokenizer.h"
 #include "core/train/datasets.h"
 #include "core/train/demo.h"
 #include "core/vision/encode.h"
@@ -436,12 +438,118 @@ library::TsvImportReport Workspace::importCaptions(const std::string& tsvPath) {
 
 std::size_t Workspace::exportCaptions(const std::string& tsvPath) { return library().exportCaptionsTsv(tsvPath); }
 
-void Workspace::feedback(const std::string& query, library::PhotoId photo, bool relevant) {
+namespace {
+std::string trimmed(const std::string& s) {
+    const std::size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+}  // namespace
+
+std::int64_t Workspace::feedback(const std::string& query, library::PhotoId photo, bool relevant) {
     std::string modelId;
     if (ModelRef m = searchModel(); !m.empty()) {
         if (auto info = libraryModelFor(m.dir)) modelId = info->modelId;
     }
-    library().addFeedback(query, photo, relevant, modelId);
+    const std::string q = trimmed(query);
+    const std::int64_t id = library().addFeedback(q, photo, relevant, modelId);  // checks the query and the photo
+    for (const auto& f : library().feedback())
+        if (f.id != id && f.photo == photo && trimmed(f.query) == q) library().deleteFeedback(f.id);
+    return id;
+}
+
+std::vector<library::Feedback> Workspace::feedbackMarks() { return library().feedback(); }
+
+void Workspace::removeFeedback(std::int64_t feedbackId) { library().deleteFeedback(feedbackId); }
+
+// ---- words the model does not know --------------------------------------------------------------
+
+namespace {
+constexpr std::size_t kMaxQueryBytes = 64 * 1024;  // a typed query; anything longer is not one
+}  // namespace
+
+struct Workspace::CachedTokenizer {
+    std::shared_ptr<const text::WordPieceTokenizer> tokenizer;
+    fs::file_time_type vocabTime;
+};
+
+std::vector<std::string> Workspace::unknownWords(const std::string& query) {
+    if (query.size() > kMaxQueryBytes) throw Error(ErrorCode::InvalidArgument, "the query is too long", {{"what", "query"}});
+    const ModelRef model = searchModel();
+    if (model.empty()) return {};
+    std::error_code ec;
+    const fs::file_time_type vocabTime = fs::last_write_time(fs::path(model.dir) / "vocab.txt", ec);
+    std::shared_ptr<const text::WordPieceTokenizer> tok;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = tokenizers_.find(model.dir);
+        if (it != tokenizers_.end() && it->second->vocabTime == vocabTime) tok = it->second->tokenizer;
+    }
+    if (!tok) {
+        tok = std::make_shared<const text::WordPieceTokenizer>(text::WordPieceTokenizer::fromFolder(model.dir));
+        auto entry = std::make_shared<CachedTokenizer>(CachedTokenizer{tok, vocabTime});
+        std::lock_guard<std::mutex> lock(mutex_);
+        tokenizers_[model.dir] = entry;
+    }
+    const text::BasicTokenizer basic(tok->normalization());
+    const std::string unk = tok->token(tok->unkId());
+    std::vector<std::string> out;
+    auto add = [&out](const std::string& w) {
+        if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+    };
+    std::istringstream in(query);
+    for (std::string chunk; in >> chunk;) {
+        std::vector<std::string> unknown;
+        const std::vector<std::string> words = basic.tokenize(chunk);
+        for (const auto& w : words) {
+            const std::vector<std::string> pieces = tok->tokenize(w);
+            if (std::find(pieces.begin(), pieces.end(), unk) != pieces.end()) unknown.push_back(w);
+        }
+        if (unknown.empty()) continue;
+        if (words.size() == 1) add(chunk);
+        else
+            for (const auto& w : unknown) add(w);
+    }
+    return out;
+}
+
+// ---- browsing without a model ---------------------------------------------------------------------
+
+namespace {
+// "YYYY-MM-DDTHH:MM:SS" (UTC) of a file time in nanoseconds since the epoch.
+std::string isoFromNs(std::int64_t ns) {
+    const std::time_t t = static_cast<std::time_t>(ns / 1000000000);
+    std::tm tm{};
+    if (!gmtime_r(&t, &tm)) return {};
+    char buf[32];
+    if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) == 0) return {};
+    return buf;
+}
+}  // namespace
+
+std::vector<library::PhotoInfo> Workspace::browse(const library::SearchFilter& filter, std::size_t offset, std::size_t limit) {
+    struct Entry {
+        std::string when;
+        library::PhotoInfo photo;
+    };
+    std::vector<Entry> all;
+    for (auto& p : library().photos()) {
+        if (!p.ok) continue;
+        if (filter.rootId && p.rootId != *filter.rootId) continue;
+        const bool undated = p.dateTaken.empty();
+        if (!undated || !filter.keepUndated) {
+            if (!filter.dateFrom.empty() && (undated || p.dateTaken < filter.dateFrom)) continue;
+            if (!filter.dateTo.empty() && (undated || p.dateTaken >= filter.dateTo + "~")) continue;
+        }
+        std::string when = undated ? isoFromNs(p.mtimeNs) : p.dateTaken;
+        all.push_back(Entry{std::move(when), std::move(p)});
+    }
+    std::sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+        if (a.when != b.when) return a.when > b.when;
+        return a.photo.id > b.photo.id;
+    });
+    std::vector<library::PhotoInfo> page;
+    for (std::size_t i = offset; i < all.size() && page.size() < limit; ++i) page.push_back(std::move(all[i].photo));
+    return page;
 }
 
 // ---- teaching ---------------------------------------------------------------------------------

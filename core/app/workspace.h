@@ -39,6 +39,10 @@
 #include "core/train/embedder.h"
 #include "core/train/metrics.h"
 
+namespace lowclip::text {
+class WordPieceTokenizer;
+}
+
 namespace lowclip::app {
 
 // $XDG_DATA_HOME/lowclip, else ~/.local/share/lowclip (where Qt's AppDataLocation is for the GUI).
@@ -252,6 +256,14 @@ public:
     IndexOutcome index(const IndexRequest& request, const ProgressFn& progress = {}, const CancelFlag* cancel = nullptr);
     SearchAnswer search(const std::string& query, const library::SearchOptions& options, const std::string& model = {});
     SearchAnswer similar(library::PhotoId photo, const library::SearchOptions& options, const std::string& model = {});
+    // The query's words the searching model's vocabulary does not know (its tokenizer gives [UNK]
+    // for them), in query order without repeats: as typed when the word stood alone between spaces,
+    // else as the tokenizer normalised it. Empty when there is no model.
+    std::vector<std::string> unknownWords(const std::string& query);
+    // The library without a model: photos passing `filter` (root, dates, keepUndated; the rest of
+    // the filter is ignored), newest first — by date taken, else by the file's modification time
+    // (UTC) — ties by newest id. Photos that could not be read are left out.
+    std::vector<library::PhotoInfo> browse(const library::SearchFilter& filter, std::size_t offset, std::size_t limit);
 
     // ---- captions and feedback ----
     // One caption on each photo; EmptyCaption, PhotoNotFound. Returns the new caption ids.
@@ -259,7 +271,12 @@ public:
                                          const std::string& source = "user");
     library::TsvImportReport importCaptions(const std::string& tsvPath);
     std::size_t exportCaptions(const std::string& tsvPath);
-    void feedback(const std::string& query, library::PhotoId photo, bool relevant);
+    // Marks `photo` relevant or not for `query` (trimmed); an earlier mark of the same photo for the
+    // same query is replaced, so a corrected misclick leaves one mark. Returns the new mark's id.
+    std::int64_t feedback(const std::string& query, library::PhotoId photo, bool relevant);
+    // Every mark, oldest first; removing one that is gone already is not an error.
+    std::vector<library::Feedback> feedbackMarks();
+    void removeFeedback(std::int64_t feedbackId);
 
     // ---- teaching ----
     TeachingPlan teachingPlan(bool useCaptions, bool useFeedback);
@@ -287,6 +304,8 @@ private:
     RuntimeOptions runtime_;
     struct Cached;
     std::map<std::string, std::shared_ptr<Cached>> embedders_;
+    struct CachedTokenizer;
+    std::map<std::string, std::shared_ptr<CachedTokenizer>> tokenizers_;  // by bundle folder; under mutex_
 };
 
 }  // namespace lowclip::app

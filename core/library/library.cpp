@@ -505,6 +505,14 @@ std::vector<Feedback> Library::feedback() const {
         [](Db& db) { return selectAll(db, feedbackRow(), "FROM feedback ORDER BY id", [](Statement&) {}); });
 }
 
+bool Library::deleteFeedback(std::int64_t feedbackId) {
+    d->requireWritable("remove feedback");
+    return d->catalog->write([&](Db& db) {
+        db.prepare("DELETE FROM feedback WHERE id = ?").bind(1, feedbackId).exec();
+        return db.changes() > 0;
+    });
+}
+
 // --- thumbnails ---------------------------------------------------------------------------
 
 std::vector<std::uint8_t> Library::thumbnail(PhotoId photoId, int size) { return library::thumbnail(*d->catalog, photoId, size); }

@@ -123,6 +123,7 @@ struct SearchFilter {
     std::string pathPrefix;     // bytes; e.g. "/home/me/Pictures/2023/"
     std::string dateFrom;       // inclusive, compared as text with dateTaken ("2023", "2023-05-01", ...)
     std::string dateTo;         // inclusive upper bound (a prefix matches: "2023" includes all of 2023)
+    bool keepUndated = false;   // photos without a date taken pass the date bounds too
     std::string camera;         // case-insensitive substring of "make model"
     std::optional<float> minScore;
     bool any() const { return rootId || !pathPrefix.empty() || !dateFrom.empty() || !dateTo.empty() || !camera.empty(); }
@@ -285,6 +286,8 @@ public:
     // Relevance feedback from search results.
     std::int64_t addFeedback(const std::string& query, PhotoId photo, bool relevant, const std::string& modelId = {});
     std::vector<Feedback> feedback() const;
+    // Forgets one mark; false when there was none with this id (a mark removed meanwhile).
+    bool deleteFeedback(std::int64_t feedbackId);
 
     // A JPEG no larger than size x size, cached in the catalog (read-only libraries cache nothing).
     std::vector<std::uint8_t> thumbnail(PhotoId photo, int size = 256);

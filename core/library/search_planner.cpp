@@ -100,13 +100,13 @@ struct FilterSql {
             });
         }
         if (!f.dateFrom.empty()) {
-            where += " AND p.date_taken >= ?";
+            where += f.keepUndated ? " AND (coalesce(p.date_taken, '') = '' OR p.date_taken >= ?)" : " AND p.date_taken >= ?";
             std::string v = f.dateFrom;
             binds.push_back([v](Statement& s, int& i) { s.bindText(i++, v); });
         }
         if (!f.dateTo.empty()) {
             // Inclusive prefix bound: "2023" admits every 2023 timestamp ('~' sorts after digits and separators).
-            where += " AND p.date_taken < ?";
+            where += f.keepUndated ? " AND (coalesce(p.date_taken, '') = '' OR p.date_taken < ?)" : " AND p.date_taken < ?";
             std::string v = f.dateTo + "~";
             binds.push_back([v](Statement& s, int& i) { s.bindText(i++, v); });
         }

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -375,3 +376,105 @@ TEST_CASE("the demo through the workspace: saved, photos written and indexed, ac
 }
 
 LOWCLIP_TEST_MAIN()
+
+TEST_CASE("the words a model does not know: as typed when alone, none without a model") {
+    Fixture f(0);
+    auto w = f.open();
+    CHECK(w->unknownWords("qırmızı göl").empty());  // no model: nothing to say
+    writeTinyBundle(f.modelDir("tiny"), 1);
+    REQUIRE(w->searchModel().name == "tiny");
+    // The tiny vocabulary has these words whole, and the letters a-z but no "##" pieces: "əl" has
+    // a letter it lacks, "QIRMIZI" (lower-cased the BERT way to "qirmizi") cannot be pieced.
+    CHECK(w->unknownWords("qırmızı dairə").empty());
+    CHECK(w->unknownWords("mavi ulduz").empty());
+    CHECK((w->unknownWords("QIRMIZI dairə əl") == std::vector<std::string>{"QIRMIZI", "əl"}));
+    CHECK((w->unknownWords("əl əl  qara əl") == std::vector<std::string>{"əl"}));
+    CHECK(w->unknownWords("   ").empty());
+    CHECK(codeOf([&] { w->unknownWords(std::string(100000, 'a')); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("browsing without a model: newest first by file time when photos have no date; filters apply") {
+    Fixture f(4);
+    const auto now = fs::file_time_type::clock::now();
+    for (int i = 0; i < 4; ++i)  // p0 oldest ... p3 newest
+        fs::last_write_time(f.photos + "/p" + std::to_string(i) + ".png", now - std::chrono::hours(24 * (10 - i)));
+    auto w = f.open();
+    const auto root = w->addRoot(f.photos);
+    app::IndexRequest scan;
+    auto out = w->index(scan);
+    CHECK(!out.index);  // no model: catalogued only
+    library::SearchFilter all;
+    auto photos = w->browse(all, 0, 100);
+    REQUIRE(photos.size() == 4);
+    for (int i = 0; i < 4; ++i) CHECK(fs::path(photos[std::size_t(i)].path).filename() == "p" + std::to_string(3 - i) + ".png");
+    // Paging.
+    auto page = w->browse(all, 1, 2);
+    REQUIRE(page.size() == 2);
+    CHECK(page[0].id == photos[1].id);
+    CHECK(page[1].id == photos[2].id);
+    CHECK(w->browse(all, 10, 2).empty());
+    // None of them has a date taken: a date filter leaves them out unless asked to keep them.
+    library::SearchFilter dated;
+    dated.dateFrom = "2000";
+    CHECK(w->browse(dated, 0, 100).empty());
+    dated.keepUndated = true;
+    CHECK(w->browse(dated, 0, 100).size() == 4);
+    library::SearchFilter inRoot;
+    inRoot.rootId = root;
+    CHECK(w->browse(inRoot, 0, 100).size() == 4);
+    inRoot.rootId = root + 100;
+    CHECK(w->browse(inRoot, 0, 100).empty());
+}
+
+TEST_CASE("searches keep photos without a date under a date filter only when asked") {
+    Fixture f(3);
+    auto w = f.open();
+    writeTinyBundle(f.modelDir("tiny"), 1);
+    w->addRoot(f.photos);
+    app::IndexRequest all;
+    REQUIRE(w->index(all).index->embedded == 3);
+    library::SearchOptions o;
+    o.k = 10;
+    CHECK(w->search("qırmızı dairə", o).hits.size() == 3);
+    o.filter.dateFrom = "2001";
+    o.filter.dateTo = "2030";
+    CHECK(w->search("qırmızı dairə", o).hits.empty());
+    o.filter.keepUndated = true;
+    CHECK(w->search("qırmızı dairə", o).hits.size() == 3);
+    const auto first = w->browse({}, 0, 1);
+    REQUIRE(first.size() == 1);
+    CHECK(w->similar(first[0].id, o).hits.size() == 2);
+}
+
+TEST_CASE("relevance marks: a second mark of a photo for a query replaces the first; marks can be removed") {
+    Fixture f(2);
+    auto w = f.open();
+    w->addRoot(f.photos);
+    app::IndexRequest scan;
+    w->index(scan);
+    const auto photos = w->browse({}, 0, 10);
+    REQUIRE(photos.size() == 2);
+    const auto a = photos[0].id, b = photos[1].id;
+    const auto m1 = w->feedback("qırmızı dairə", a, true);
+    const auto m2 = w->feedback(" qırmızı dairə ", a, false);  // the same query, corrected
+    const auto m3 = w->feedback("qırmızı dairə", b, true);
+    const auto m4 = w->feedback("mavi", a, true);             // another query: a mark of its own
+    CHECK(m1 != m2);
+    auto marks = w->feedbackMarks();
+    REQUIRE(marks.size() == 3);
+    CHECK(marks[0].id == m2);
+    CHECK(marks[0].query == "qırmızı dairə");
+    CHECK(!marks[0].relevant);
+    CHECK(marks[1].id == m3);
+    CHECK(marks[2].id == m4);
+    // Teaching sees only what is marked relevant now.
+    const auto plan = w->teachingPlan(false, true);
+    CHECK(plan.pairs.size() == 2);
+    w->removeFeedback(m3);
+    w->removeFeedback(m3);  // gone already: not an error
+    CHECK(w->feedbackMarks().size() == 2);
+    CHECK(w->teachingPlan(false, true).pairs.size() == 1);
+    CHECK(codeOf([&] { w->feedback("  ", a, true); }) == ErrorCode::InvalidArgument);
+    CHECK(codeOf([&] { w->feedback("x", b + 1000, true); }) == ErrorCode::PhotoNotFound);
+    CHECK(w->feedbackMarks().size() == 2);
+}

@@ -19,3 +19,10 @@ if(LOWCLIP_BUILD_GUI AND NOT LOWCLIP_TORCH_ONLY)
                      -P ${CMAKE_CURRENT_SOURCE_DIR}/ui/check_translation.cmake)
   endforeach()
 endif()
+# The main window's search, browsing, relevance marks, keyboard, small windows and desktop
+# integration, against the fake engine.
+lowclip_add_test(NAME test_ui_search SOURCES ui/test_ui_search.cpp ui/fake_engine.h LIBS lowclip_ui Qt6::Test QT TIMEOUT 300)
+if(TARGET test_ui_search)
+  set_target_properties(test_ui_search PROPERTIES AUTOMOC ON)
+  lowclip_forbid_torch(test_ui_search)
+endif()

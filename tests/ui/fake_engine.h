@@ -63,6 +63,13 @@ public:
     std::vector<FailedFile> nextFailures;  // what failures() reports
     // index() reports 3 of 10 photos and waits for its cancellation flag (up to 30 s).
     std::atomic<bool> indexWaitsForCancel{false};
+    // When not empty, the words unknownWords() reports are the query's words not in it.
+    std::set<std::string> vocabulary;
+    std::atomic<int> browseCalls{0};
+    SearchOptions lastOptions() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return lastOptions_;
+    }
     std::atomic<int> demoRuns{0}, stateCalls{0};
 
     // ---- Engine ----
@@ -122,6 +129,7 @@ public:
     SearchResult search(const std::string& query, const SearchOptions& options) override {
         maybeFail("search");
         std::lock_guard<std::mutex> lock(mutex_);
+        lastOptions_ = options;
         std::set<std::string> words;
         std::istringstream in(query);
         for (std::string w; in >> w;) words.insert(w);
@@ -143,12 +151,46 @@ public:
     SearchResult similar(std::int64_t photoId, const SearchOptions& options) override {
         maybeFail("similar");
         std::lock_guard<std::mutex> lock(mutex_);
+        lastOptions_ = options;
         SearchResult r;
         for (const auto& p : photos_)
             if (p.photo.id != photoId) r.hits.push_back(p.photo);
         if (int(r.hits.size()) > options.k) r.hits.resize(std::size_t(options.k));
         return r;
     }
+    // Newest first by date taken (photos without one last), as dated filters allow.
+    SearchResult browse(const SearchOptions& options) override {
+        ++browseCalls;
+        maybeFail("browse");
+        std::lock_guard<std::mutex> lock(mutex_);
+        lastOptions_ = options;
+        SearchResult r;
+        for (const auto& p : photos_) {
+            const std::string& d = p.photo.dateTaken;
+            if (!d.empty() || !options.keepUndated) {
+                if (!options.dateFrom.empty() && (d.empty() || d < options.dateFrom)) continue;
+                if (!options.dateTo.empty() && (d.empty() || d >= options.dateTo + "~")) continue;
+            }
+            r.hits.push_back(p.photo);
+        }
+        std::stable_sort(r.hits.begin(), r.hits.end(), [](const Photo& a, const Photo& b) {
+            if (a.dateTaken.empty() != b.dateTaken.empty()) return b.dateTaken.empty();
+            return a.dateTaken > b.dateTaken;
+        });
+        if (int(r.hits.size()) > options.k) r.hits.resize(std::size_t(options.k));
+        return r;
+    }
+    std::vector<std::string> unknownWords(const std::string& query) override {
+        maybeFail("unknownWords");
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<std::string> out;
+        if (vocabulary.empty()) return out;
+        std::istringstream in(query);
+        for (std::string w; in >> w;)
+            if (!vocabulary.count(w) && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+        return out;
+    }
+
     Photo photo(std::int64_t photoId) override {
         std::lock_guard<std::mutex> lock(mutex_);
         for (const auto& p : photos_)
@@ -199,7 +241,32 @@ public:
         return nextImport;
     }
     std::size_t exportCaptions(const std::string&) override { return captions_.size(); }
-    void feedback(const std::string&, std::int64_t, bool) override {}
+    std::int64_t feedback(const std::string& query, std::int64_t photoId, bool relevant) override {
+        maybeFail("feedback");
+        std::lock_guard<std::mutex> lock(mutex_);
+        marks_.erase(std::remove_if(marks_.begin(), marks_.end(),
+                                    [&](const FeedbackMark& m) { return m.query == query && m.photoId == photoId; }),
+                     marks_.end());
+        FeedbackMark m;
+        m.id = ++lastMark_;
+        m.query = query;
+        m.photoId = photoId;
+        m.relevant = relevant;
+        m.created = 1700000000;
+        for (const auto& p : photos_)
+            if (p.photo.id == photoId) m.path = p.photo.path;
+        marks_.push_back(m);
+        return m.id;
+    }
+    std::vector<FeedbackMark> feedbackMarks() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return marks_;
+    }
+    void removeFeedback(std::int64_t markId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        marks_.erase(std::remove_if(marks_.begin(), marks_.end(), [&](const FeedbackMark& m) { return m.id == markId; }),
+                     marks_.end());
+    }
     TeachingPlan teachingPlan(bool useCaptions, bool) override {
         std::lock_guard<std::mutex> lock(mutex_);
         TeachingPlan p;
@@ -272,8 +339,10 @@ private:
     std::vector<FakePhoto> photos_;
     std::vector<Caption> captions_;
     std::vector<ModelInfo> models_;
+    std::vector<FeedbackMark> marks_;
+    SearchOptions lastOptions_;
     std::map<std::string, lowclip::Error> failures_;
-    std::int64_t lastId_ = 0, lastCaption_ = 0;
+    std::int64_t lastId_ = 0, lastCaption_ = 0, lastMark_ = 0;
 };
 
 }  // namespace lowclip::ui::testing

@@ -157,6 +157,19 @@ public:
         return toResult(ws_->similar(photoId, toLibraryOptions(options)));
     }
 
+    SearchResult browse(const SearchOptions& options) override {
+        const auto t0 = std::chrono::steady_clock::now();
+        const library::SearchOptions lo = toLibraryOptions(options);
+        SearchResult r;
+        const auto roots = ws_->roots();
+        const std::size_t offset = std::size_t(std::max(0, options.offset)), k = std::size_t(std::max(0, options.k));
+        for (const auto& p : ws_->browse(lo.filter, offset, k)) r.hits.push_back(toPhoto(p, roots));
+        r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    }
+
+    std::vector<std::string> unknownWords(const std::string& query) override { return ws_->unknownWords(query); }
+
     Photo photo(std::int64_t photoId) override {
         auto p = ws_->library().photo(photoId);
         if (!p)
@@ -221,9 +234,33 @@ public:
 
     std::size_t exportCaptions(const std::string& tsvPath) override { return ws_->exportCaptions(tsvPath); }
 
-    void feedback(const std::string& query, std::int64_t photoId, bool relevant) override {
-        ws_->feedback(query, photoId, relevant);
+    std::int64_t feedback(const std::string& query, std::int64_t photoId, bool relevant) override {
+        return ws_->feedback(query, photoId, relevant);
     }
+
+    std::vector<FeedbackMark> feedbackMarks() override {
+        std::vector<FeedbackMark> out;
+        std::map<std::int64_t, std::string> paths;
+        for (const auto& f : ws_->feedbackMarks()) {
+            FeedbackMark m;
+            m.id = f.id;
+            m.query = f.query;
+            m.photoId = f.photo;
+            auto it = paths.find(f.photo);
+            if (it == paths.end()) {
+                const auto p = ws_->library().photo(f.photo);
+                it = paths.emplace(f.photo, p ? (p->displayPath.empty() ? library::displayPath(p->path) : p->displayPath)
+                                              : std::string()).first;
+            }
+            m.path = it->second;
+            m.relevant = f.relevant;
+            m.created = f.created;
+            out.push_back(std::move(m));
+        }
+        return out;
+    }
+
+    void removeFeedback(std::int64_t markId) override { ws_->removeFeedback(markId); }
 
     TeachingPlan teachingPlan(bool useCaptions, bool useFeedback) override {
         const app::TeachingPlan p = ws_->teachingPlan(useCaptions, useFeedback);
@@ -397,6 +434,7 @@ private:
         if (!o.root.empty()) lo.filter.rootId = ws_->findRoot(o.root).id;
         lo.filter.dateFrom = o.dateFrom;
         lo.filter.dateTo = o.dateTo;
+        lo.filter.keepUndated = o.keepUndated;
         return lo;
     }
 

@@ -53,6 +53,7 @@ struct SearchOptions {
     std::string root;      // only photos under this library folder (empty: all)
     std::string dateFrom;  // "YYYY-MM-DD" inclusive, empty: open
     std::string dateTo;    // "YYYY-MM-DD" inclusive, empty: open
+    bool keepUndated = true;  // photos without a date taken pass a date filter too
 };
 
 struct SearchResult {
@@ -79,6 +80,16 @@ struct FailedFile {
 struct IndexSummary {
     std::size_t added = 0, changed = 0, removed = 0, moved = 0, embedded = 0, failed = 0;
     bool hasModel = false;  // false: photos were catalogued, nothing was embedded (no model yet)
+};
+
+// A relevance mark the user gave a search result.
+struct FeedbackMark {
+    std::int64_t id = 0;
+    std::string query;
+    std::int64_t photoId = 0;
+    std::string path;        // of the photo, for display
+    bool relevant = false;
+    std::int64_t created = 0;  // unix seconds
 };
 
 struct CaptionImportReport {
@@ -216,6 +227,11 @@ public:
     // Search.
     virtual SearchResult search(const std::string& query, const SearchOptions& options) = 0;
     virtual SearchResult similar(std::int64_t photoId, const SearchOptions& options) = 0;
+    // The library without a query or model: photos passing the options' filters, newest first.
+    virtual SearchResult browse(const SearchOptions& options) = 0;
+    // The words of `query` the searching model does not know (its tokenizer gives [UNK]); empty
+    // when every word is known or there is no model.
+    virtual std::vector<std::string> unknownWords(const std::string& query) = 0;
     virtual Photo photo(std::int64_t photoId) = 0;
     // A JPEG (or any Qt-readable) encoding of the photo's thumbnail, at most `size` pixels a side;
     // empty when the library has none (the UI then decodes the file itself).
@@ -230,7 +246,11 @@ public:
     virtual void deleteCaption(std::int64_t captionId) = 0;
     virtual CaptionImportReport importCaptions(const std::string& tsvPath) = 0;
     virtual std::size_t exportCaptions(const std::string& tsvPath) = 0;
-    virtual void feedback(const std::string& query, std::int64_t photoId, bool relevant) = 0;
+    // Marks a result for a query; an earlier mark of that photo for that query is replaced.
+    // Returns the mark's id (for undo).
+    virtual std::int64_t feedback(const std::string& query, std::int64_t photoId, bool relevant) = 0;
+    virtual std::vector<FeedbackMark> feedbackMarks() = 0;  // oldest first
+    virtual void removeFeedback(std::int64_t markId) = 0;   // a mark already gone is not an error
     // Training pairs from captions and positive feedback, split as train() will split them.
     virtual TeachingPlan teachingPlan(bool useCaptions, bool useFeedback) = 0;
 
