@@ -139,6 +139,8 @@ TEST_CASE("hand-broken safetensors files each give their own error") {
         {"header-past-end", rawFile(1000, good, data8), "runs past the end"},
         {"not-json", rawFile("{\"a\": [1, 2", data8), "not well-formed JSON"},
         {"not-object", rawFile("[1, 2, 3]", data8), "not a JSON object"},
+        {"number-beyond-double", rawFile(R"({"a":{"dtype":"F32","shape":[88E888888],"data_offsets":[0,8]}})", data8),
+         "not well-formed JSON"},
         {"bad-utf8", rawFile(badUtf8, data8), "invalid UTF-8"},
         {"unknown-dtype", rawFile(R"({"a":{"dtype":"F8","shape":[2],"data_offsets":[0,8]}})", data8), "unknown dtype"},
         {"lying-shape", rawFile(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data8), "span 8 bytes"},

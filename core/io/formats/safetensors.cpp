@@ -155,6 +155,9 @@ SafetensorsContents readSafetensors(const std::string& path) {
         if (what.find("UTF-8") != std::string::npos || what.find("utf-8") != std::string::npos)
             fail(path, "header contains invalid UTF-8 (" + what + ")");
         fail(path, "header is not well-formed JSON (" + what + ")");
+    } catch (const nlohmann::json::exception& e) {
+        // out_of_range for a number too large for a double (1e999), and any other parser refusal.
+        fail(path, "header is not well-formed JSON (" + std::string(e.what()) + ")");
     }
     if (!duplicate.empty()) fail(path, "tensor name '" + duplicate + "' appears twice in the header");
     if (!header.is_object()) fail(path, "header is not a JSON object");
