@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
         const int threads = lowclip::nn::configureThreads(o.threads);
         std::printf("bench_bert: mBERT-base shape (random weights), CPU, %d threads (hardware %u)\n", threads,
                     std::thread::hardware_concurrency());
+        std::printf("%s\n", lowclip::nn::kernels::dispatchSummary().c_str());
 
         auto t0 = Clock::now();
         const auto tok = lowclip::text::WordPieceTokenizer::fromVocabFile(o.vocab, /*lowercase=*/false);
@@ -184,6 +185,54 @@ int main(int argc, char** argv) {
             rate("float32", 4, [&] { lowclip::nn::detail::fastLinear(x, w, b); });
             if (lowclip::nn::detail::bf16KernelUsed(16, 768))
                 rate("bfloat16", 2, [&] { lowclip::nn::detail::fastLinearBf16(x, w, b, cache); });
+            lowclip::nn::detail::Int8Weight cache8;
+            const auto& k = lowclip::nn::detail::activeKernels();
+            const std::string name = std::string("int8 (") + k.s8Name + ")";
+            rate(name.c_str(), 1, [&] { lowclip::nn::detail::fastLinearInt8(x, w, b, cache8, {}, k); });
+        }
+
+        // int8 (BertPrecision::Int8): latency, query-vector cosine to float32, and the top-10 overlap
+        // of a generated library: 300 random 16-token texts encoded in float32 (pooled vectors), 20
+        // random queries ranked against it with float32 and with int8 query vectors.
+        {
+            torch::manual_seed(1);
+            auto cosine = [](const at::Tensor& a, const at::Tensor& b) {
+                return (a * b).sum().item<double>() / (a.norm().item<double>() * b.norm().item<double>());
+            };
+            const int64_t seq = static_cast<int64_t>(e.ids.size());
+            const at::Tensor libIds = torch::randint(1000, 100000, {300, seq}, torch::kLong);
+            at::Tensor lib;
+            {
+                std::vector<at::Tensor> parts;
+                for (int64_t i = 0; i < 300; i += 50) parts.push_back(model->infer(libIds.narrow(0, i, 50)).pooled);
+                lib = torch::nn::functional::normalize(at::cat(parts, 0),
+                                                       torch::nn::functional::NormalizeFuncOptions().dim(1));
+            }
+            const at::Tensor qIds = torch::randint(1000, 100000, {20, seq}, torch::kLong);
+            std::vector<at::Tensor> ref, low;
+            for (int64_t i = 0; i < 20; ++i) ref.push_back(model->infer(qIds.narrow(0, i, 1)).pooled);
+            const at::Tensor cls = model->infer(row(e.ids), row(e.attentionMask), row(e.tokenTypeIds)).pooled;
+            model->setInferencePrecision(lowclip::nn::BertPrecision::Int8);
+            const Latency q8 = queryLatency(model, tok, o);
+            for (int64_t i = 0; i < 20; ++i) low.push_back(model->infer(qIds.narrow(0, i, 1)).pooled);
+            const at::Tensor cls8 = model->infer(row(e.ids), row(e.attentionMask), row(e.tokenTypeIds)).pooled;
+            model->setInferencePrecision(lowclip::nn::BertPrecision::Float32);
+            double worst = 1.0, overlap = 0.0;
+            for (int64_t i = 0; i < 20; ++i) {
+                worst = std::min(worst, cosine(ref[i], low[i]));
+                const at::Tensor a = std::get<1>(at::topk(at::mv(lib, ref[i].flatten()), 10));
+                const at::Tensor b = std::get<1>(at::topk(at::mv(lib, low[i].flatten()), 10));
+                overlap += at::isin(a, b).sum().item<double>() / 10.0;
+            }
+            overlap /= 20.0;
+            std::printf("query latency with int8 weights (BertPrecision::Int8, %s kernel): p50 %.2f ms, p95 %.2f ms; "
+                        "query-vector (pooled) cosine to float32 %.6f (min of 21 queries %.6f, bound 0.99); generated "
+                        "library top-10 overlap %.3f (bound 0.9) -> %s\n",
+                        lowclip::nn::detail::activeKernels().s8Name, q8.p50, q8.p95, cosine(cls, cls8),
+                        std::min(worst, cosine(cls, cls8)), overlap,
+                        std::min(worst, cosine(cls, cls8)) >= 0.99 && overlap >= 0.9 ? "within bounds" : "OUT OF BOUNDS");
+            std::printf("default text precision on this CPU (fastestBertPrecision): %s\n",
+                        lowclip::nn::bertPrecisionName(lowclip::nn::fastestBertPrecision()));
         }
 
         // bfloat16 weights: latency, and how far the query's outputs move from float32.

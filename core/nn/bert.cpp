@@ -21,10 +21,6 @@
 #include "core/nn/state_dict.h"
 #include "core/util/json_config.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define LOWCLIP_BERT_AVX512 1
-#endif
 
 namespace lowclip::nn {
 
@@ -116,22 +112,42 @@ nlohmann::json BertConfig::toJson() const {
 
 BertConfig BertConfig::mbertBase() { return BertConfig{}; }
 
+BertPrecision parseBertPrecision(const std::string& text) {
+    if (text == "float32" || text == "fp32") return BertPrecision::Float32;
+    if (text == "bfloat16" || text == "bf16") return BertPrecision::BFloat16;
+    if (text == "int8") return BertPrecision::Int8;
+    throw Error(ErrorCode::InvalidArgument, "unknown text precision \"" + text + "\" (use float32, bfloat16 or int8)",
+                {{"what", "text precision"}, {"value", text}});
+}
+
+const char* bertPrecisionName(BertPrecision precision) {
+    switch (precision) {
+        case BertPrecision::Float32: return "float32";
+        case BertPrecision::BFloat16: return "bfloat16";
+        case BertPrecision::Int8: return "int8";
+    }
+    return "?";
+}
+
+BertPrecision fastestBertPrecision() {
+    // int8 meets the bounds (cosine >= 0.99 to float32: tests/nn; top-10 overlap >= 0.9: bench_bert)
+    // and is faster than float32 wherever a SIMD int8 kernel runs; the scalar one is slower.
+    return std::string(detail::activeKernels().s8Name) != "scalar" ? BertPrecision::Int8 : BertPrecision::Float32;
+}
+
 // ---------------------------------------------------------------------------------------------
-// Small-batch linear kernel (inference only)
+// Small-batch linear layers (inference only)
 //
-// y = x·wᵀ + b for few input rows (a query: 16 tokens), with w in its native [out, in] row-major
-// layout, so no packed copy of the weights is kept. The input is transposed once to xt [in, 16·MV]
-// (zero-padded rows), so that one 16-lane register holds one input feature of 16 rows; every output
-// feature n then accumulates w[n, k] (broadcast) × xt[k] over k. NR output features are computed
-// together, each weight row is streamed from memory exactly once and there is no horizontal sum.
-// Measured on the 2-core AMD EPYC (Zen 4) dev machine, one thread, 16 rows, mBERT-base's 72 weight
-// matrices: about 2x faster than OpenBLAS sgemm via at::linear (which packs its operands on every
-// call; this reads each weight once, in place). Larger batches go to at::linear.
+// y = x·wᵀ + b for few input rows (a query: 16 tokens), computed by the kernels of
+// core/nn/kernels (one table per dispatch level, see kernels/linear.h). The input is transposed once
+// to xt [in, lanes·mv] (zero-padded rows) for the float32 and bfloat16 kernels, or quantized per row
+// to unsigned 8 bits for the int8 kernels. Larger batches go to at::linear.
 
 namespace detail {
 namespace {
 
-constexpr int64_t kMaxKernelRows = 64;  // 4 registers of 16 rows
+constexpr int64_t kMaxKernelRows = 64;  // rows the bfloat16 and int8 paths take (a query, a few texts)
+constexpr int64_t kMaxInt8In = 65536;   // keeps 255·63·in inside int32
 
 // Runs fn(c) for every c in [0, chunks) on LibTorch's threads, chunks handed out on demand: on a busy
 // machine a thread that gets the CPU late finds most of the work done instead of holding everyone up
@@ -157,7 +173,6 @@ bool kernelOperands(const at::Tensor& x, const at::Tensor& w, const at::Tensor& 
            !(at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b.defined() && b.requires_grad())));
 }
 
-#ifdef LOWCLIP_BERT_AVX512
 // y [..., out] (x's leading shape) from the kernels' output yt [out, lanes], whose first `rows`
 // columns are y's rows.
 at::Tensor fromTransposed(const at::Tensor& yt, const at::Tensor& x, int64_t rows) {
@@ -165,46 +180,6 @@ at::Tensor fromTransposed(const at::Tensor& yt, const at::Tensor& x, int64_t row
     shape.back() = yt.size(0);
     return yt.narrow(1, 0, rows).t().contiguous().view(shape);
 }
-
-// yt[j, 0:16·MV] = b[j] + Σ_k w[j, k]·xt[k, 0:16·MV] for j < NR.
-template <int MV, int NR>
-__attribute__((target("avx512f,fma"))) void broadcastTile(const float* xt, const float* w, int64_t ldw, const float* b,
-                                                          float* yt, int64_t k) {
-    __m512 acc[NR][MV];
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) acc[j][v] = _mm512_set1_ps(b ? b[j] : 0.0f);
-    for (int64_t p = 0; p < k; ++p) {
-        __m512 xv[MV];
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) xv[v] = _mm512_loadu_ps(xt + (p * MV + v) * 16);
-#pragma GCC unroll 8
-        for (int j = 0; j < NR; ++j) {
-            const __m512 wj = _mm512_set1_ps(w[j * ldw + p]);
-#pragma GCC unroll 4
-            for (int v = 0; v < MV; ++v) acc[j][v] = _mm512_fmadd_ps(wj, xv[v], acc[j][v]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) _mm512_storeu_ps(yt + (j * MV + v) * 16, acc[j][v]);
-}
-
-// Output features [n0, n1) in tiles of NR, the remainder one by one.
-template <int MV, int NR>
-void broadcastRange(const float* xt, const float* w, const float* b, float* yt, int64_t k, int64_t n0, int64_t n1) {
-    int64_t n = n0;
-    for (; n + NR <= n1; n += NR) broadcastTile<MV, NR>(xt, w + n * k, k, b ? b + n : nullptr, yt + n * MV * 16, k);
-    for (; n < n1; ++n) broadcastTile<MV, 1>(xt, w + n * k, k, b ? b + n : nullptr, yt + n * MV * 16, k);
-}
-
-bool cpuHasAvx512() {
-    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-    return has;
-}
-#endif
 
 std::atomic<bool>& kernelEnabled() {
     static std::atomic<bool> enabled{[] {
@@ -214,26 +189,39 @@ std::atomic<bool>& kernelEnabled() {
     return enabled;
 }
 
+uint16_t toBf16(float f) { return c10::BFloat16(f).x; }  // round to nearest even, as the packed weights
+
+// The key that notices a changed source tensor (another storage, or an in-place update).
+std::vector<std::pair<const void*, int64_t>> versionKey(const torch::Tensor& w, const std::vector<torch::Tensor>& sources) {
+    std::vector<std::pair<const void*, int64_t>> key;
+    for (const auto& t : sources.empty() ? std::vector<torch::Tensor>{w} : sources)
+        key.emplace_back(t.data_ptr(), t.is_inference() ? -1 : static_cast<int64_t>(t._version()));  // no counter
+    return key;
+}
+
 }  // namespace
+
+const kernels::LinearKernels& activeKernels() { return kernels::linearKernels(kernels::activeIsa()); }
 
 void setFastLinearEnabled(bool enabled) { kernelEnabled() = enabled; }
 
-bool fastLinearKernelUsed(int64_t rows) {
-#ifdef LOWCLIP_BERT_AVX512
-    return rows > 0 && rows <= kMaxKernelRows && kernelEnabled() && cpuHasAvx512();
-#else
-    (void)rows;
-    return false;
-#endif
+bool fastLinearKernelUsed(int64_t rows) { return fastLinearKernelUsed(rows, activeKernels()); }
+
+bool fastLinearKernelUsed(int64_t rows, const kernels::LinearKernels& k) {
+    return rows > 0 && k.f32 && rows <= k.f32MaxRows && kernelEnabled();
 }
 
 torch::Tensor fastLinear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+    return fastLinear(x, w, b, activeKernels());
+}
+
+torch::Tensor fastLinear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                         const kernels::LinearKernels& k) {
     if (!kernelOperands(x, w, b) || !w.is_contiguous()) return at::linear(x, w, b);
     const int64_t in = w.size(1), out = w.size(0);
     const int64_t rows = x.numel() / in;
-    if (!fastLinearKernelUsed(rows)) return at::linear(x, w, b);
-#ifdef LOWCLIP_BERT_AVX512
-    const int64_t mv = (rows + 15) / 16, padded = mv * 16;
+    if (!fastLinearKernelUsed(rows, k)) return at::linear(x, w, b);
+    const int64_t lanes = k.f32Lanes, mv = (rows + lanes - 1) / lanes, padded = mv * lanes;
     // xt [in, padded]: column r = input row r, zeros beyond `rows`.
     at::Tensor xt = at::zeros({in, padded}, x.options());
     xt.narrow(1, 0, rows).copy_(x.reshape({rows, in}).t());
@@ -246,111 +234,25 @@ torch::Tensor fastLinear(const torch::Tensor& x, const torch::Tensor& w, const t
     constexpr int64_t kChunk = 32;
     forChunksOnDemand((out + kChunk - 1) / kChunk, [&](int64_t c) {
         const int64_t n0 = c * kChunk, n1 = std::min(out, n0 + kChunk);
-        switch (mv) {
-            case 1: broadcastRange<1, 8>(xp, wp, bp, yp, in, n0, n1); break;
-            case 2: broadcastRange<2, 8>(xp, wp, bp, yp, in, n0, n1); break;
-            case 3: broadcastRange<3, 8>(xp, wp, bp, yp, in, n0, n1); break;
-            default: broadcastRange<4, 6>(xp, wp, bp, yp, in, n0, n1); break;
-        }
+        k.f32(xp, wp, bp, yp, in, mv, n0, n1);
     });
     return fromTransposed(yt, x, rows);
-#else
-    return at::linear(x, w, b);
-#endif
 }
 
 // ---------------------------------------------------------------------------------------------
-// bfloat16 variant: the same broadcast scheme with vdpbf16ps, which multiplies two bfloat16 pairs
-// and adds both products to a float32 lane. xt holds, for each pair of input features (2p, 2p+1),
-// 16·MV 32-bit lanes {x[r, 2p], x[r, 2p+1]} (r = input row); w's row j supplies the pair
-// {w[j, 2p], w[j, 2p+1]} broadcast to every lane. Half the weight bytes of the float32 kernel and
-// two products per lane per instruction.
+// bfloat16 variant (see kernels/linear_bf16.cpp)
 
-namespace {
+bool bf16KernelAvailable() { return kernelEnabled() && activeKernels().bf16 != nullptr; }
 
-constexpr int64_t kPack = 8;  // output features per block of the packed bfloat16 weight
-// How far ahead (in input pairs: 32 bytes each) the kernel prefetches the packed weights. mBERT-base
-// query on the dev machine, one thread: no prefetch 25.7 ms, 32 -> 21.9, 128 -> 18.9, 512 -> 19.3 ms.
-constexpr int64_t kPrefetchPairs = 128;
+bool bf16KernelUsed(int64_t rows, int64_t in) { return bf16KernelUsed(rows, in, activeKernels()); }
 
-uint16_t toBf16(float f) { return c10::BFloat16(f).x; }  // round to nearest even, as the packed weights
-
-#ifdef LOWCLIP_BERT_AVX512
-// The packed copy: blocks of kPack output features; within a block, for each input pair p, the kPack
-// pairs {w[j, 2p], w[j, 2p+1]} side by side, so a tile streams one contiguous run of memory.
-// NR features starting at `j0` of the block at `wb`.
-template <int MV, int NR>
-__attribute__((target("avx512f,avx512bf16"))) void bf16Tile(const uint32_t* xt, const uint32_t* wb, int j0,
-                                                            const float* b, float* yt, int64_t pairs, int valid) {
-    __m512 acc[NR][MV];
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) acc[j][v] = _mm512_set1_ps(b && j < valid ? b[j] : 0.0f);
-    for (int64_t p = 0; p < pairs; ++p) {
-        __m512i xv[MV];
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) xv[v] = _mm512_loadu_si512(xt + (p * MV + v) * 16);
-        const uint32_t* wp = wb + p * kPack + j0;
-        // The stream is contiguous: fetch ahead of the hardware prefetcher (weights come from DRAM).
-        _mm_prefetch(reinterpret_cast<const char*>(wp + kPrefetchPairs * kPack), _MM_HINT_T0);
-#pragma GCC unroll 8
-        for (int j = 0; j < NR; ++j) {
-            const __m512i wj = _mm512_set1_epi32(static_cast<int>(wp[j]));
-#pragma GCC unroll 4
-            for (int v = 0; v < MV; ++v) acc[j][v] = _mm512_dpbf16_ps(acc[j][v], (__m512bh)wj, (__m512bh)xv[v]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j)
-        if (j < valid)
-#pragma GCC unroll 4
-            for (int v = 0; v < MV; ++v) _mm512_storeu_ps(yt + (j * MV + v) * 16, acc[j][v]);
-}
-
-// Blocks [blk0, blk1) of the packed weight.
-template <int MV>
-void bf16Blocks(const uint32_t* xt, const uint32_t* w, const float* b, float* yt, int64_t pairs, int64_t out,
-                int64_t blk0, int64_t blk1) {
-    for (int64_t blk = blk0; blk < blk1; ++blk) {
-        const int64_t n = blk * kPack;
-        const int valid = static_cast<int>(std::min<int64_t>(kPack, out - n));
-        const uint32_t* wb = w + blk * pairs * kPack;
-        if constexpr (MV <= 3) {
-            bf16Tile<MV, kPack>(xt, wb, 0, b ? b + n : nullptr, yt + n * MV * 16, pairs, valid);
-        } else {  // 4 registers of rows: half a block at a time keeps the accumulators in registers
-            bf16Tile<MV, kPack / 2>(xt, wb, 0, b ? b + n : nullptr, yt + n * MV * 16, pairs, valid);
-            if (valid > kPack / 2)
-                bf16Tile<MV, kPack / 2>(xt, wb, kPack / 2, b ? b + n + kPack / 2 : nullptr,
-                                        yt + (n + kPack / 2) * MV * 16, pairs, valid - kPack / 2);
-        }
-    }
-}
-
-bool cpuHasAvx512Bf16() {
-    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
-    return has;
-}
-#endif
-
-}  // namespace
-
-bool bf16KernelAvailable() {
-#ifdef LOWCLIP_BERT_AVX512
-    return kernelEnabled() && cpuHasAvx512Bf16();
-#else
-    return false;
-#endif
-}
-
-bool bf16KernelUsed(int64_t rows, int64_t in) {
-    return rows > 0 && rows <= kMaxKernelRows && in > 0 && in % 2 == 0 && bf16KernelAvailable();
+bool bf16KernelUsed(int64_t rows, int64_t in, const kernels::LinearKernels& k) {
+    return rows > 0 && rows <= kMaxKernelRows && in > 0 && in % 2 == 0 && kernelEnabled() && k.bf16 != nullptr;
 }
 
 torch::Tensor Bf16Weight::of(const torch::Tensor& w, const std::vector<torch::Tensor>& sources) {
-    std::vector<std::pair<const void*, int64_t>> key;
-    for (const auto& t : sources.empty() ? std::vector<torch::Tensor>{w} : sources)
-        key.emplace_back(t.data_ptr(), t.is_inference() ? -1 : static_cast<int64_t>(t._version()));  // no counter
+    auto key = versionKey(w, sources);
+    constexpr int64_t kPack = kernels::kBf16Pack;
     const int64_t out = w.size(0), in = w.size(1), blocks = (out + kPack - 1) / kPack;
     std::lock_guard<std::mutex> lock(mutex_);
     if (!copy_.defined() || key != key_ || copy_.size(0) != blocks || copy_.size(1) * 2 != in) {
@@ -373,11 +275,15 @@ void Bf16Weight::clear() {
 
 torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Bf16Weight& cache,
                              const std::vector<torch::Tensor>& sources) {
-    if (!kernelOperands(x, w, b)) return fastLinear(x, w, b);
+    return fastLinearBf16(x, w, b, cache, sources, activeKernels());
+}
+
+torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Bf16Weight& cache,
+                             const std::vector<torch::Tensor>& sources, const kernels::LinearKernels& k) {
+    if (!kernelOperands(x, w, b)) return fastLinear(x, w, b, k);
     const int64_t in = w.size(1), out = w.size(0);
     const int64_t rows = x.numel() / in;
-    if (!bf16KernelUsed(rows, in)) return fastLinear(x, w, b);
-#ifdef LOWCLIP_BERT_AVX512
+    if (!bf16KernelUsed(rows, in, k)) return fastLinear(x, w, b, k);
     const at::Tensor packed = cache.of(w, sources);
     const int64_t mv = (rows + 15) / 16, lanes = mv * 16, pairs = in / 2;
     // xt [pairs, lanes] of {x[r, 2p], x[r, 2p+1]} as bfloat16, zeros beyond `rows`.
@@ -394,22 +300,68 @@ torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, con
     float* yp = yt.data_ptr<float>();
     // Chunks of 4 blocks (32 features), as in fastLinear.
     constexpr int64_t kChunkBlocks = 4;
-    const int64_t blocks = (out + kPack - 1) / kPack;
+    const int64_t blocks = (out + kernels::kBf16Pack - 1) / kernels::kBf16Pack;
     forChunksOnDemand((blocks + kChunkBlocks - 1) / kChunkBlocks, [&](int64_t c) {
         const int64_t b0 = c * kChunkBlocks, b1 = std::min(blocks, b0 + kChunkBlocks);
-        switch (mv) {
-            case 1: bf16Blocks<1>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-            case 2: bf16Blocks<2>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-            case 3: bf16Blocks<3>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-            default: bf16Blocks<4>(xt.data(), wp, bp, yp, pairs, out, b0, b1); break;
-        }
+        k.bf16(xt.data(), wp, bp, yp, pairs, out, mv, b0, b1);
     });
     return fromTransposed(yt, x, rows);
-#else
-    (void)cache;
-    (void)sources;
-    return fastLinear(x, w, b);
-#endif
+}
+
+// ---------------------------------------------------------------------------------------------
+// int8 variant (see kernels/gemm_s8.cpp): per-output-channel weight scales, activations quantized
+// per row when the layer runs.
+
+bool int8KernelUsed(int64_t rows, int64_t in) {
+    return rows > 0 && rows <= kMaxKernelRows && in > 0 && in <= kMaxInt8In && kernelEnabled();
+}
+
+std::shared_ptr<const kernels::S8Weight> Int8Weight::of(const torch::Tensor& w, const std::vector<torch::Tensor>& sources) {
+    auto key = versionKey(w, sources);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!packed_ || key != key_ || packed_->out != w.size(0) || packed_->in != w.size(1)) {
+        c10::InferenceMode guard;
+        const at::Tensor wc = w.detach().contiguous();
+        auto q = std::make_shared<kernels::S8Weight>();
+        kernels::quantizeWeightS8(wc.data_ptr<float>(), wc.size(0), wc.size(1), *q);
+        packed_ = std::move(q);
+        key_ = std::move(key);
+    }
+    return packed_;
+}
+
+void Int8Weight::clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    packed_.reset();
+    key_.clear();
+}
+
+torch::Tensor fastLinearInt8(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Int8Weight& cache,
+                             const std::vector<torch::Tensor>& sources, const kernels::LinearKernels& k) {
+    if (!kernelOperands(x, w, b)) return fastLinear(x, w, b, k);
+    const int64_t in = w.size(1), out = w.size(0);
+    const int64_t rows = x.numel() / in;
+    if (!int8KernelUsed(rows, in)) return fastLinear(x, w, b, k);
+    const auto packed = cache.of(w, sources);
+    if (!packed->finite) return fastLinear(x, w, b, k);  // no scale represents inf or NaN weights
+    const at::Tensor xc = x.reshape({rows, in}).contiguous();
+    std::vector<uint8_t> xu;
+    std::vector<float> xscale;
+    if (!kernels::quantizeRowsU8(xc.data_ptr<float>(), rows, in, xu, xscale)) return fastLinear(x, w, b, k);
+    const int64_t ldc = packed->blocks * kernels::kS8Block;
+    std::vector<int32_t> acc(static_cast<size_t>(rows * ldc));
+    // Chunks of 2 blocks (32 features), as in fastLinear.
+    constexpr int64_t kChunkBlocks = 2;
+    forChunksOnDemand((packed->blocks + kChunkBlocks - 1) / kChunkBlocks, [&](int64_t c) {
+        const int64_t b0 = c * kChunkBlocks, b1 = std::min(packed->blocks, b0 + kChunkBlocks);
+        k.s8(xu.data(), rows, packed->data.data(), packed->groups, b0, b1, acc.data(), ldc);
+    });
+    at::Tensor y = at::empty({rows, out}, x.options());
+    kernels::dequantizeS8(acc.data(), ldc, rows, *packed, xscale.data(), b.defined() ? b.data_ptr<float>() : nullptr,
+                          y.data_ptr<float>());
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = out;
+    return y.view(shape);
 }
 
 }  // namespace detail
@@ -423,7 +375,14 @@ constexpr double kInitStd = 0.02;  // Hugging Face's initializer_range default
 
 // How a forward pass computes: differentiable ops (grad mode), or inference with the small-batch
 // kernels reading float32 or bfloat16 weights.
-enum class Path { Autograd, Fast, FastBf16 };
+enum class Mode { Autograd, Fast, FastBf16, FastInt8 };
+// The mode and the kernel table the model chose when it was built.
+struct Path {
+    Mode mode;
+    const kernels::LinearKernels* kernels;
+    bool operator==(Mode m) const { return mode == m; }
+    bool operator!=(Mode m) const { return mode != m; }
+};
 
 // Parameter holders named like torch.nn.Linear / LayerNorm / Embedding ("weight", "bias"); the
 // math lives in the modules that use them. Big matrices are left unset when `init` is false (a
@@ -439,7 +398,8 @@ public:
         }
     }
     at::Tensor weight, bias;
-    mutable detail::Bf16Weight bf16;  // the bfloat16 copy of `weight` for Path::FastBf16
+    mutable detail::Bf16Weight bf16;  // the bfloat16 copy of `weight` for Mode::FastBf16
+    mutable detail::Int8Weight int8;  // the int8 copy of `weight` for Mode::FastInt8
 };
 TORCH_MODULE(Dense);
 
@@ -475,10 +435,11 @@ at::Tensor activation(const at::Tensor& x, const std::string& act) {
 
 // One dense layer: the small-batch kernel without autograd, at::linear with it.
 at::Tensor applyDense(const Dense& l, const at::Tensor& x, Path path) {
-    switch (path) {
-        case Path::Fast: return detail::fastLinear(x, l->weight, l->bias);
-        case Path::FastBf16: return detail::fastLinearBf16(x, l->weight, l->bias, l->bf16);
-        case Path::Autograd: break;
+    switch (path.mode) {
+        case Mode::Fast: return detail::fastLinear(x, l->weight, l->bias, *path.kernels);
+        case Mode::FastBf16: return detail::fastLinearBf16(x, l->weight, l->bias, l->bf16, {}, *path.kernels);
+        case Mode::FastInt8: return detail::fastLinearInt8(x, l->weight, l->bias, l->int8, {}, *path.kernels);
+        case Mode::Autograd: break;
     }
     return at::linear(x, l->weight, l->bias);
 }
@@ -543,12 +504,13 @@ public:
     at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout) {
         const int64_t batch = x.size(0), seq = x.size(1), heads = config_.numHeads, hs = config_.headSize();
         at::Tensor q, k, v;
-        if (path != Path::Autograd) {
+        if (path != Mode::Autograd) {
             at::Tensor qkv;
             if (at::Tensor w = fusedWeight(), b = fusedBias(); w.defined() && b.defined()) {
-                qkv = path == Path::FastBf16
-                          ? detail::fastLinearBf16(x, w, b, fusedBf16, {query->weight, key->weight, value->weight})
-                          : detail::fastLinear(x, w, b);
+                const std::vector<at::Tensor> sources{query->weight, key->weight, value->weight};
+                qkv = path == Mode::FastBf16   ? detail::fastLinearBf16(x, w, b, fusedBf16, sources, *path.kernels)
+                      : path == Mode::FastInt8 ? detail::fastLinearInt8(x, w, b, fusedInt8, sources, *path.kernels)
+                                               : detail::fastLinear(x, w, b, *path.kernels);
             } else {
                 qkv = at::cat({applyDense(query, x, path), applyDense(key, x, path), applyDense(value, x, path)}, -1);
             }
@@ -565,7 +527,7 @@ public:
         }
         at::Tensor scores = at::matmul(q, k.transpose(-1, -2));
         const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
-        if (path != Path::Autograd) {
+        if (path != Mode::Autograd) {
             scores.mul_(scale);
             if (mask.defined()) scores.add_(mask);
         } else {
@@ -580,6 +542,7 @@ public:
 
     Dense query{nullptr}, key{nullptr}, value{nullptr};
     detail::Bf16Weight fusedBf16;  // bfloat16 copy of the fused [3h, h] weight
+    detail::Int8Weight fusedInt8;  // int8 copy of the fused [3h, h] weight
 
 private:
     // The [3h, h] weight spanning query, key and value when they still sit side by side in one
@@ -614,7 +577,7 @@ public:
     at::Tensor forward(const at::Tensor& h, const at::Tensor& residual, Path path, bool dropout) {
         at::Tensor y = applyDense(dense, h, path);
         if (dropout) y = at::dropout(y, config_.hiddenDropout, true);
-        if (path != Path::Autograd) {
+        if (path != Mode::Autograd) {
             y.add_(residual);
         } else {
             y = y + residual;
@@ -682,7 +645,8 @@ public:
 // ---------------------------------------------------------------------------------------------
 // BertModel
 
-BertModelImpl::BertModelImpl(const BertConfig& config, BertInit init) : config_(config) {
+BertModelImpl::BertModelImpl(const BertConfig& config, BertInit init)
+    : config_(config), kernels_(&detail::activeKernels()) {
     config_.validate();
     const bool random = init == BertInit::Random;
     embeddings_ = register_module("embeddings", std::make_shared<BertEmbeddingsImpl>(config_, random));
@@ -698,10 +662,16 @@ BertModelImpl::BertModelImpl(const BertConfig& config, BertInit init) : config_(
 
 void BertModelImpl::setInferencePrecision(BertPrecision precision) {
     precision_ = precision;
-    if (precision == BertPrecision::BFloat16) return;  // copies are made on first use
+    // Copies are made on first use; the other precision's are freed.
     for (const auto& m : modules(/*include_self=*/false)) {
-        if (auto* d = m->as<DenseImpl>()) d->bf16.clear();
-        if (auto* a = m->as<BertSelfAttentionImpl>()) a->fusedBf16.clear();
+        if (auto* d = m->as<DenseImpl>()) {
+            if (precision != BertPrecision::BFloat16) d->bf16.clear();
+            if (precision != BertPrecision::Int8) d->int8.clear();
+        }
+        if (auto* a = m->as<BertSelfAttentionImpl>()) {
+            if (precision != BertPrecision::BFloat16) a->fusedBf16.clear();
+            if (precision != BertPrecision::Int8) a->fusedInt8.clear();
+        }
     }
 }
 
@@ -776,9 +746,11 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
         mask = (1.0 - attentionMask.to(wordWeight.scalar_type())).mul_(-10000.0).view({batch, 1, 1, seq});
         mask = mask.to(wordWeight.device());
     }
-    const Path path = at::GradMode::is_enabled()                  ? Path::Autograd
-                      : precision_ == BertPrecision::BFloat16 ? Path::FastBf16
-                                                              : Path::Fast;
+    const Mode mode = at::GradMode::is_enabled()                  ? Mode::Autograd
+                      : precision_ == BertPrecision::BFloat16 ? Mode::FastBf16
+                      : precision_ == BertPrecision::Int8     ? Mode::FastInt8
+                                                              : Mode::Fast;
+    const Path path{mode, kernels_};
     at::Tensor x = embeddings_->forward(ids.to(wordWeight.device()),
                                         types.defined() ? types.to(wordWeight.device()) : types, dropout);
     if (states) states->push_back(x);

@@ -12,8 +12,9 @@
 // for hidden_act "gelu"; pooler = tanh(dense(hidden[:, 0])).
 //
 // Speed: forward() without autograd (eval mode and torch::NoGradGuard / c10::InferenceMode, or use
-// infer()) takes a path that runs query/key/value as one matrix product and, on CPUs with AVX-512,
-// computes the linear layers of small batches with a kernel that streams each weight matrix once.
+// infer()) takes a path that runs query/key/value as one matrix product and computes the linear
+// layers of small batches with the kernels of core/nn/kernels (AVX2 or AVX-512, chosen at run time;
+// the table is picked once, when the model is built, from kernels::activeIsa()).
 // Training (or any forward under grad mode) uses plain differentiable ops.
 #include <cstdint>
 #include <memory>
@@ -27,6 +28,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "core/io/formats/safetensors.h"
+#include "core/nn/kernels/linear.h"
 
 namespace lowclip::nn {
 
@@ -66,7 +68,19 @@ enum class BertInit { Random, Empty };
 // (half the bytes) and multiplies it with bfloat16-rounded activations, accumulating in float32,
 // with AVX-512 BF16 instructions; about 3 significant digits per product, so embeddings differ from
 // float32 by a few 1e-3 relative. It applies only where the CPU has AVX-512 BF16 (else float32 runs).
-enum class BertPrecision { Float32, BFloat16 };
+// Int8 keeps an int8 copy of every encoder and pooler matrix (per-output-channel scales, 7-bit
+// weights) and quantizes each layer's input per row to 8 bits when it runs; the products are
+// summed exactly in int32 (AVX2 vpmaddubsw/vpmaddwd, VNNI vpdpbusd, or scalar code) and scaled back
+// to float32. On the paper-sized model query vectors stay within cosine 0.99 of float32 (bench_bert
+// prints the figure; tests assert it on a small model).
+enum class BertPrecision { Float32, BFloat16, Int8 };
+
+// "float32", "bfloat16", "int8" (throws lowclip::Error for anything else) and back.
+BertPrecision parseBertPrecision(const std::string& text);
+const char* bertPrecisionName(BertPrecision precision);
+// The fastest precision on this CPU (at the active dispatch level) that keeps queries within the
+// bounds stated above: Int8 where an int8 SIMD kernel runs (AVX2 and up), else Float32.
+BertPrecision fastestBertPrecision();
 
 class BertEmbeddingsImpl;
 class BertLayerImpl;
@@ -97,10 +111,12 @@ public:
     const BertConfig& config() const { return config_; }
     int64_t numLayers() const { return config_.numLayers; }
 
-    // See BertPrecision. The bfloat16 copies are made on first use and remade when a weight changes
-    // (training steps and loading are noticed); Float32 frees them. Training is always float32.
+    // See BertPrecision. The bfloat16 / int8 copies are made on first use and remade when a weight changes
+    // (training steps and loading are noticed); another precision frees them. Training is always float32.
     void setInferencePrecision(BertPrecision precision);
     BertPrecision inferencePrecision() const { return precision_; }
+    // The kernel table this model runs (kernels::linearKernels of the level active when it was built).
+    const kernels::LinearKernels& kernels() const { return *kernels_; }
 
 private:
     BertOutput run(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
@@ -108,6 +124,7 @@ private:
 
     BertConfig config_;
     BertPrecision precision_ = BertPrecision::Float32;
+    const kernels::LinearKernels* kernels_;  // chosen at construction
     std::shared_ptr<BertEmbeddingsImpl> embeddings_;
     std::vector<std::shared_ptr<BertLayerImpl>> layers_;
     std::shared_ptr<BertPoolerImpl> pooler_;
@@ -132,12 +149,18 @@ enum class BertTrainable { None, AttentionOnly, LastLayers, All };
 void setBertTrainable(BertModel& model, BertTrainable mode, int lastLayers = 0);
 
 namespace detail {
+// The kernel table of the active dispatch level (kernels::activeIsa()).
+const kernels::LinearKernels& activeKernels();
+
 // y = x·wᵀ + b for a float32 CPU x [..., in] and w [out, in] (b may be undefined): the kernel the
-// inference path uses for small batches (AVX-512 when the CPU has it), at::linear otherwise.
-// Exposed for tests and benchmarks.
+// inference path uses for small batches (AVX-512 or AVX2 float32), at::linear otherwise.
+// Exposed for tests and benchmarks. Without a table, activeKernels().
 torch::Tensor fastLinear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
+torch::Tensor fastLinear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                         const kernels::LinearKernels& k);
 // Whether fastLinear uses its own kernel on this machine for `rows` input rows.
 bool fastLinearKernelUsed(int64_t rows);
+bool fastLinearKernelUsed(int64_t rows, const kernels::LinearKernels& k);
 // Switches the own kernel off (at::linear everywhere) or back on; the default is on unless the
 // environment has LOWCLIP_BERT_KERNEL=0. For benchmarks and for ruling the kernel out.
 void setFastLinearEnabled(bool enabled);
@@ -167,8 +190,30 @@ private:
 // even `in`); otherwise exactly fastLinear(x, w, b).
 torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Bf16Weight& cache,
                              const std::vector<torch::Tensor>& sources = {});
+torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Bf16Weight& cache,
+                             const std::vector<torch::Tensor>& sources, const kernels::LinearKernels& k);
 // Whether fastLinearBf16 uses the bfloat16 kernel for `rows` input rows and `in` input features.
 bool bf16KernelUsed(int64_t rows, int64_t in);
+bool bf16KernelUsed(int64_t rows, int64_t in, const kernels::LinearKernels& k);
+
+// An int8 copy of a float32 weight (kernels::S8Weight), remade like Bf16Weight's. Thread-safe.
+class Int8Weight {
+public:
+    std::shared_ptr<const kernels::S8Weight> of(const torch::Tensor& w, const std::vector<torch::Tensor>& sources = {});
+    void clear();
+
+private:
+    std::mutex mutex_;
+    std::shared_ptr<const kernels::S8Weight> packed_;
+    std::vector<std::pair<const void*, int64_t>> key_;
+};
+
+// y = x·wᵀ + b from the int8 copy of w and x quantized per row (int32 sums, k.s8), for rows <= 64;
+// otherwise, or when w or x holds inf or NaN, exactly fastLinear(x, w, b, k).
+torch::Tensor fastLinearInt8(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Int8Weight& cache,
+                             const std::vector<torch::Tensor>& sources, const kernels::LinearKernels& k);
+// Whether fastLinearInt8 uses the int8 kernels for `rows` input rows and `in` input features.
+bool int8KernelUsed(int64_t rows, int64_t in);
 }  // namespace detail
 
 }  // namespace lowclip::nn

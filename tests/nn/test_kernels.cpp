@@ -1,0 +1,230 @@
+// core/nn/kernels: CPU dispatch and the int8 kernels. Every int8 implementation this CPU has must give
+// the scalar reference's int32 sums exactly (integer arithmetic), for odd sizes and tails.
+// Run twice by CTest: as is, and with LOWCLIP_CPU_ISA=avx2 (test_kernels_avx2).
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/nn/kernels/cpu.h"
+#include "core/nn/kernels/linear.h"
+#include "tests/support/testing.h"
+
+using namespace lowclip::nn::kernels;
+
+namespace {
+
+// acc[r, n] = Σ_k xu[r, k]·wq[n, k] from the unpacked weight, the plainest way.
+std::vector<int32_t> reference(const std::vector<uint8_t>& xu, int64_t rows, int64_t ld, const std::vector<int8_t>& wq,
+                               int64_t out, int64_t in) {
+    std::vector<int32_t> acc(static_cast<size_t>(rows * out), 0);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t n = 0; n < out; ++n) {
+            int32_t s = 0;
+            for (int64_t k = 0; k < in; ++k)
+                s += static_cast<int32_t>(xu[static_cast<size_t>(r * ld + k)]) * wq[static_cast<size_t>(n * in + k)];
+            acc[static_cast<size_t>(r * out + n)] = s;
+        }
+    return acc;
+}
+
+std::vector<std::pair<Isa, S8Kernel>> availableS8() {
+    std::vector<std::pair<Isa, S8Kernel>> all;
+    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni})
+        if (S8Kernel k = s8Kernel(isa)) all.emplace_back(isa, k);
+    return all;
+}
+
+}  // namespace
+
+TEST_CASE("CPU dispatch: names, levels, override") {
+    std::cout << "  " << dispatchSummary() << "\n";
+    for (int i = 0; i <= static_cast<int>(Isa::Amx); ++i) {
+        Isa parsed;
+        REQUIRE(parseIsa(isaName(static_cast<Isa>(i)), &parsed));
+        CHECK(parsed == static_cast<Isa>(i));
+    }
+    Isa parsed;
+    CHECK(parseIsa("AVX-512_VNNI", &parsed));
+    CHECK(parsed == Isa::Avx512Vnni);
+    CHECK(!parseIsa("sse9", &parsed));
+    CHECK(!parseIsa("", &parsed));
+    CHECK(static_cast<int>(activeIsa()) <= static_cast<int>(detectedIsa()));
+    CHECK(admits(detectedIsa(), detectedIsa()));
+    CHECK(admits(Isa::Scalar, Isa::Scalar));
+    CHECK(!admits(Isa::Avx2, Isa::Avx512));
+    const CpuFeatures& f = cpuFeatures();
+    if (f.avx512bf16 || f.avx512vnni) CHECK(f.avx512f);
+    if (detectedIsa() != Isa::Scalar) CHECK(f.avx2 && f.fma && f.f16c);
+    // Forcing a level is clamped to what the CPU has, and the tables follow it.
+    const Isa before = setActiveIsa(Isa::Amx);
+    CHECK(activeIsa() == detectedIsa());
+    setActiveIsa(Isa::Scalar);
+    CHECK(activeIsa() == Isa::Scalar);
+    CHECK(std::string(linearKernels(Isa::Scalar).s8Name) == "scalar");
+    CHECK(linearKernels(Isa::Scalar).f32 == nullptr);
+    CHECK(linearKernels(Isa::Scalar).bf16 == nullptr);
+    setActiveIsa(before);
+    CHECK(activeIsa() == before);
+    const char* env = std::getenv("LOWCLIP_CPU_ISA");
+    if (env && std::string(env) == "avx2") {
+        if (!admits(detectedIsa(), Isa::Avx2)) SKIP("LOWCLIP_CPU_ISA=avx2 on a CPU without AVX2");
+        CHECK(activeIsa() == Isa::Avx2);
+        const LinearKernels& k = linearKernels(activeIsa());
+        CHECK(std::string(k.s8Name) == "avx2");
+        CHECK(std::string(k.f32Name) == "avx2");
+        CHECK(k.bf16 == nullptr);
+        CHECK(k.f32Lanes == 8);
+    }
+}
+
+TEST_CASE("int8 weight quantization: per-channel scales, 7-bit range, compensation, inf/NaN refused") {
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const int64_t out = 21, in = 11;
+    std::vector<float> w(static_cast<size_t>(out * in));
+    for (auto& v : w) v = normal(rng);
+    for (int64_t k = 0; k < in; ++k) w[static_cast<size_t>(5 * in + k)] = 0.0f;  // a zero row
+    w[static_cast<size_t>(7 * in + 3)] = 40.0f;                                  // an outlier in row 7
+    S8Weight q;
+    quantizeWeightS8(w.data(), out, in, q);
+    REQUIRE(q.finite);
+    CHECK(q.groups == 3);
+    CHECK(q.blocks == 2);
+    CHECK(q.data.size() == static_cast<size_t>(2 * 3 * 64));
+    const std::vector<int8_t> wq = unpackS8(q);
+    for (int64_t n = 0; n < out; ++n) {
+        int maxAbs = 0, sum = 0;
+        for (int64_t k = 0; k < in; ++k) {
+            const int v = wq[static_cast<size_t>(n * in + k)];
+            maxAbs = std::max(maxAbs, std::abs(v));
+            sum += v;
+            const float err = std::fabs(static_cast<float>(v) * q.scale[static_cast<size_t>(n)] - w[static_cast<size_t>(n * in + k)]);
+            CHECK_MSG(err <= 0.5f * q.scale[static_cast<size_t>(n)] * 1.0001f, "row " << n << " col " << k);
+        }
+        CHECK_MSG(maxAbs == (n == 5 ? 0 : kS8WeightMax), "row " << n);
+        CHECK(q.compensation[static_cast<size_t>(n)] == 128 * sum);
+    }
+    CHECK(q.scale[5] == 1.0f);
+    CHECK(std::fabs(q.scale[7] - 40.0f / 63.0f) < 1e-6f);
+    // Padding (features 21..31, inputs 11) is zero.
+    int padNonZero = 0;
+    for (int64_t n = out; n < 32; ++n)
+        for (int64_t g = 0; g < 3; ++g)
+            for (int i = 0; i < 4; ++i) padNonZero += q.data[static_cast<size_t>((n / 16) * 3 * 64 + g * 64 + (n % 16) * 4 + i)] != 0;
+    for (int64_t n = 0; n < out; ++n) padNonZero += q.data[static_cast<size_t>((n / 16) * 3 * 64 + 2 * 64 + (n % 16) * 4 + 3)] != 0;
+    CHECK(padNonZero == 0);
+    w[17] = std::nanf("");
+    quantizeWeightS8(w.data(), out, in, q);
+    CHECK(!q.finite);
+    w[17] = INFINITY;
+    quantizeWeightS8(w.data(), out, in, q);
+    CHECK(!q.finite);
+}
+
+TEST_CASE("int8 activation quantization: per row, zero point 128, inf/NaN refused") {
+    const std::vector<float> x = {0.5f, -1.0f, 0.25f, 0.0f, 0.0f, 0.0f, 3.0f, 2.0f, -3.0f, 1.0f};  // rows of 5
+    std::vector<uint8_t> xu;
+    std::vector<float> scale;
+    REQUIRE(quantizeRowsU8(x.data(), 2, 5, xu, scale));
+    REQUIRE(xu.size() == 16);  // 2 rows of 8 (5 padded to a multiple of 4)
+    CHECK(std::fabs(scale[0] - 1.0f / 127.0f) < 1e-9f);
+    CHECK(xu[0] == 128 + 64);  // 0.5·127 = 63.5 rounds to even 64
+    CHECK(xu[1] == 1);         // -127 + 128
+    CHECK(xu[3] == 128);
+    CHECK(xu[5] == 0);         // padding
+    CHECK(xu[8] == 128);       // row 1 starts at 8: 0
+    CHECK(xu[9] == 255);       // 3 -> 127
+    CHECK(xu[11] == 1);        // -3 -> -127
+    std::vector<float> bad = x;
+    bad[7] = std::nanf("");
+    CHECK(!quantizeRowsU8(bad.data(), 2, 5, xu, scale));
+    std::vector<float> zeros(6, 0.0f);
+    REQUIRE(quantizeRowsU8(zeros.data(), 2, 3, xu, scale));
+    CHECK(scale[0] == 1.0f);
+    CHECK(xu[0] == 128);
+}
+
+TEST_CASE("int8 kernels equal the scalar reference exactly (odd sizes, tails, block ranges)") {
+    const auto kernels = availableS8();
+    std::cout << "  int8 implementations on this CPU:";
+    for (const auto& [isa, k] : kernels) std::cout << " " << isaName(isa);
+    std::cout << "\n";
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::uniform_int_distribution<int> byte(0, 255);
+    int cases = 0;
+    for (int64_t rows : {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 33, 64})
+        for (int64_t in : {1, 3, 4, 5, 17, 64, 131, 768})
+            for (int64_t out : {1, 15, 16, 17, 33, 50}) {
+                if (rows * in * out > 2'000'000) continue;
+                std::vector<float> w(static_cast<size_t>(out * in));
+                for (auto& v : w) v = normal(rng);
+                S8Weight q;
+                quantizeWeightS8(w.data(), out, in, q);
+                const int64_t ld = 4 * q.groups, ldc = q.blocks * kS8Block;
+                std::vector<uint8_t> xu(static_cast<size_t>(rows * ld), 0);
+                for (int64_t r = 0; r < rows; ++r)
+                    for (int64_t k = 0; k < in; ++k) xu[static_cast<size_t>(r * ld + k)] = static_cast<uint8_t>(byte(rng));
+                const std::vector<int32_t> ref = reference(xu, rows, ld, unpackS8(q), out, in);
+                for (const auto& [isa, kernel] : kernels) {
+                    std::vector<int32_t> acc(static_cast<size_t>(rows * ldc), -1);
+                    // Two ranges of blocks, as the threads split them.
+                    const int64_t mid = q.blocks / 2;
+                    kernel(xu.data(), rows, q.data.data(), q.groups, 0, mid, acc.data(), ldc);
+                    kernel(xu.data(), rows, q.data.data(), q.groups, mid, q.blocks, acc.data(), ldc);
+                    int64_t wrong = 0;
+                    for (int64_t r = 0; r < rows; ++r)
+                        for (int64_t n = 0; n < out; ++n)
+                            wrong += acc[static_cast<size_t>(r * ldc + n)] != ref[static_cast<size_t>(r * out + n)];
+                    CHECK_MSG(wrong == 0, isaName(isa) << " " << rows << "x" << in << "->" << out << ": " << wrong << " wrong");
+                    ++cases;
+                }
+            }
+    CHECK(cases > 0);
+    std::cout << "  " << cases << " size/implementation cases compared\n";
+}
+
+TEST_CASE("int8 kernels at the extremes: 255 x ±63 everywhere (no 16-bit saturation)") {
+    const int64_t rows = 5, in = 3072, out = 20;
+    for (int sign : {1, -1}) {
+        std::vector<float> w(static_cast<size_t>(out * in), static_cast<float>(sign));
+        S8Weight q;
+        quantizeWeightS8(w.data(), out, in, q);
+        const int64_t ld = 4 * q.groups, ldc = q.blocks * kS8Block;
+        std::vector<uint8_t> xu(static_cast<size_t>(rows * ld), 255);
+        const int32_t expected = sign * 255 * 63 * static_cast<int32_t>(in);
+        for (const auto& [isa, kernel] : availableS8()) {
+            std::vector<int32_t> acc(static_cast<size_t>(rows * ldc), 0);
+            kernel(xu.data(), rows, q.data.data(), q.groups, 0, q.blocks, acc.data(), ldc);
+            int64_t wrong = 0;
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t n = 0; n < out; ++n) wrong += acc[static_cast<size_t>(r * ldc + n)] != expected;
+            CHECK_MSG(wrong == 0, isaName(isa) << " sign " << sign);
+        }
+    }
+}
+
+TEST_CASE("dequantize: compensation, scales and bias") {
+    const std::vector<float> w = {1.0f, -2.0f, 0.5f, 4.0f, 0.0f, -1.0f};  // [2, 3]
+    S8Weight q;
+    quantizeWeightS8(w.data(), 2, 3, q);
+    const std::vector<float> x = {0.3f, -0.7f, 1.1f};
+    std::vector<uint8_t> xu;
+    std::vector<float> xs;
+    REQUIRE(quantizeRowsU8(x.data(), 1, 3, xu, xs));
+    std::vector<int32_t> acc(static_cast<size_t>(q.blocks * kS8Block));
+    impl::s8Scalar(xu.data(), 1, q.data.data(), q.groups, 0, q.blocks, acc.data(), q.blocks * kS8Block);
+    const float bias[2] = {0.25f, -0.5f};
+    float y[2];
+    dequantizeS8(acc.data(), q.blocks * kS8Block, 1, q, xs.data(), bias, y);
+    const float exact0 = 0.3f * 1.0f + -0.7f * -2.0f + 1.1f * 0.5f + 0.25f;
+    const float exact1 = 0.3f * 4.0f + 0.0f + 1.1f * -1.0f - 0.5f;
+    CHECK_MSG(std::fabs(y[0] - exact0) < 0.03f, y[0] << " vs " << exact0);
+    CHECK_MSG(std::fabs(y[1] - exact1) < 0.03f, y[1] << " vs " << exact1);
+}
+
+LOWCLIP_TEST_MAIN()
