@@ -22,14 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shapeOf(const at::Tensor& t) {
-    std::ostringstream os;
-    os << "[";
-    for (int64_t i = 0; i < t.dim(); ++i) os << (i ? ", " : "") << t.size(i);
-    os << "]";
-    return os.str();
-}
-
 std::string utcNow() {
     std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -87,7 +79,7 @@ nn::LoadReport compareWeights(const TensorMap& expected, const TensorMap& weight
         auto it = weights.find(name);
         if (it == weights.end()) report.missing.push_back(name);
         else if (it->second.sizes() != t.sizes())
-            report.mismatched.push_back(name + ": file " + shapeOf(it->second) + " vs config " + shapeOf(t));
+            report.mismatched.push_back(name + ": file " + nn::shapeOf(it->second) + " vs config " + nn::shapeOf(t));
     }
     for (const auto& [name, t] : weights)
         if (!expected.count(name)) report.unexpected.push_back(name);
