@@ -26,14 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shapeOf(const at::Tensor& t) {
-    std::ostringstream os;
-    os << "[";
-    for (int64_t i = 0; i < t.dim(); ++i) os << (i ? ", " : "") << t.size(i);
-    os << "]";
-    return os.str();
-}
-
 std::string utcNow() {
     std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -91,7 +83,7 @@ nn::LoadReport compareWeights(const TensorMap& expected, const TensorMap& weight
         auto it = weights.find(name);
         if (it == weights.end()) report.missing.push_back(name);
         else if (it->second.sizes() != t.sizes())
-            report.mismatched.push_back(name + ": file " + shapeOf(it->second) + " vs config " + shapeOf(t));
+            report.mismatched.push_back(name + ": file " + nn::shapeOf(it->second) + " vs config " + nn::shapeOf(t));
         else if (it->second.scalar_type() != t.scalar_type())
             report.mismatched.push_back(name + ": file holds " + std::string(c10::toString(it->second.scalar_type())) +
                                         " where " + c10::toString(t.scalar_type()) + " is expected");
@@ -104,7 +96,7 @@ nn::LoadReport compareWeights(const TensorMap& expected, const TensorMap& weight
 // The shape of `name` in `weights`, or "missing".
 std::string shapeIn(const TensorMap& weights, const std::string& name) {
     auto it = weights.find(name);
-    return it == weights.end() ? std::string("missing") : shapeOf(it->second);
+    return it == weights.end() ? std::string("missing") : nn::shapeOf(it->second);
 }
 
 std::string dimsText(std::initializer_list<int64_t> dims) {

@@ -9,11 +9,8 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
-#include "core/nn/efficientnet.h"
-#include "core/nn/resnet.h"
+#include "core/nn/backbone_registry.h"
 #include "core/nn/sync_batch_norm.h"
-#include "core/nn/swin.h"
-#include "core/nn/vit.h"
 
 namespace lowclip::nn {
 
@@ -209,108 +206,51 @@ torch::Tensor stochasticDepth(const torch::Tensor& x, double p, bool training) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// presets and families
+// presets and families (core/nn/backbone_registry.h)
 
 namespace {
 
-const std::map<std::string, std::string>& timmAliases() {
-    static const std::map<std::string, std::string> aliases = {
-        {"vit_base_patch16_224", "vit_b_16"},
-        {"swin_tiny_patch4_window7_224", "swin_t"},
-    };
-    return aliases;
+const BackboneFamily& familyNamed(const std::string& family) {
+    auto f = findBackboneFamily(family);
+    if (!f) throw Error("unknown backbone family \"" + family + "\" (known: " + knownBackboneNames() + ")");
+    return *f;
 }
 
-std::string canonicalName(const std::string& arch) {
-    auto it = timmAliases().find(arch);
-    return it == timmAliases().end() ? arch : it->second;
-}
+json completeConfig(const std::string& family, const json& config) { return familyNamed(family).completeConfig(config); }
 
-bool isFamily(const std::string& name) {
-    return name == "efficientnet" || name == "resnet" || name == "vit" || name == "swin";
-}
-
-Backbone build(const std::string& family, const json& config) {
-    if (family == "efficientnet") return makeEfficientNet(EfficientNetConfig::fromJson(config));
-    if (family == "resnet") return makeResNet(ResNetConfig::fromJson(config));
-    if (family == "vit") return makeVit(VitConfig::fromJson(config));
-    if (family == "swin") return makeSwin(SwinConfig::fromJson(config));
-    throw Error("unknown backbone family \"" + family + "\"");
-}
-
-json completeConfig(const std::string& family, const json& config) {
-    if (family == "efficientnet") return EfficientNetConfig::fromJson(config).toJson();
-    if (family == "resnet") return ResNetConfig::fromJson(config).toJson();
-    if (family == "vit") return VitConfig::fromJson(config).toJson();
-    if (family == "swin") return SwinConfig::fromJson(config).toJson();
-    throw Error("unknown backbone family \"" + family + "\"");
-}
-
-std::string knownArchList() {
-    std::string s = "efficientnet, resnet, vit, swin";
-    for (const auto& p : backbonePresets()) s += ", " + p;
-    for (const auto& [timm, ours] : timmAliases()) s += ", " + timm;
+std::string joined(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
     return s;
 }
 
 }  // namespace
 
 std::vector<std::string> backbonePresets() {
-    return {"efficientnet_b0", "resnet18", "resnet34", "resnet50", "resnet_tiny", "vit_b_16", "swin_t"};
+    std::vector<std::string> out;
+    for (const auto& f : backboneFamilies())
+        for (const auto& p : f->presets) out.push_back(p.name);
+    return out;
 }
 
 json presetConfig(const std::string& presetName) {
-    const std::string preset = canonicalName(presetName);
-    if (preset == "efficientnet_b0") return EfficientNetConfig{}.toJson();
-    if (preset == "resnet50") return ResNetConfig{}.toJson();
-    if (preset == "resnet18" || preset == "resnet34") {
-        ResNetConfig c;
-        c.block = "basic";
-        c.layers = preset == "resnet18" ? std::vector<int64_t>{2, 2, 2, 2} : std::vector<int64_t>{3, 4, 6, 3};
-        return c.toJson();
-    }
-    if (preset == "resnet_tiny") {  // small and fast, for training from scratch on 64x64 images
-        ResNetConfig c;
-        c.block = "basic";
-        c.layers = {1, 1, 1, 1};
-        c.stagePlanes = {16, 32, 64, 128};
-        c.stemWidth = 16;
-        c.smallStem = true;
-        c.zeroInitResidual = true;
-        c.imageSize = 64;
-        return c.toJson();
-    }
-    if (preset == "vit_b_16") return VitConfig{}.toJson();
-    if (preset == "swin_t") return SwinConfig{}.toJson();
-    throw Error("unknown backbone preset \"" + presetName + "\" (known: " + knownArchList() + ")");
+    PresetLookup found = findBackbonePreset(presetName);
+    if (!found.preset)
+        throw Error("unknown backbone preset \"" + presetName + "\" (known: " + knownBackboneNames() + ")");
+    return found.preset->config;
 }
 
-std::string backboneFamily(const std::string& archName) {
-    const std::string arch = canonicalName(archName);
-    if (isFamily(arch)) return arch;
-    if (arch.rfind("efficientnet", 0) == 0) {
-        if (arch == "efficientnet_b0") return "efficientnet";
-    } else if (arch.rfind("resnet", 0) == 0) {
-        for (const auto& p : backbonePresets())
-            if (p == arch) return "resnet";
-    } else if (arch == "vit_b_16") {
-        return "vit";
-    } else if (arch == "swin_t") {
-        return "swin";
-    }
-    throw Error("unknown backbone \"" + archName + "\" (known: " + knownArchList() + ")");
-}
+std::string backboneFamily(const std::string& arch) { return backboneFamilyOf(arch).name; }
 
-Backbone makeBackbone(const std::string& archName, const json& config) {
-    const std::string arch = canonicalName(archName);
+Backbone makeBackbone(const std::string& arch, const json& config) {
     if (!config.is_object() && !config.is_null())
-        throw Error("backbone configuration for \"" + archName + "\" must be a JSON object, got: " + config.dump());
-    const std::string family = backboneFamily(arch);
-    if (isFamily(arch)) return build(family, config);
+        throw Error("backbone configuration for \"" + arch + "\" must be a JSON object, got: " + config.dump());
+    const BackboneFamily& family = backboneFamilyOf(arch);
+    if (arch == family.name) return family.build(config);
     json merged = presetConfig(arch);
     if (config.is_object())
         for (auto it = config.begin(); it != config.end(); ++it) merged[it.key()] = it.value();
-    return build(family, merged);
+    return family.build(merged);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,11 +261,6 @@ namespace {
 std::string lastComponent(const std::string& dotted) {
     auto pos = dotted.rfind('.');
     return pos == std::string::npos ? dotted : dotted.substr(pos + 1);
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 // Keys of a description that are constructor arguments of `family` (the rest is provenance).
@@ -360,16 +295,19 @@ BackboneSpec backboneSpecFromDescription(const json& d) {
         if (!std::regex_search(source, m, nameRe))
             throw Error("backbone description: cannot read the model name from \"" + source + "\"");
         const std::string model = m[1].str();
-        spec.arch = backboneFamily(model);
+        const BackboneFamily& family = backboneFamilyOf(model);
+        spec.arch = family.name;
         json config = presetConfig(model);
         static const std::regex classesRe(R"(num_classes\s*=\s*(\d+))");
         if (std::regex_search(source, m, classesRe)) config["num_classes"] = std::stoll(m[1].str());
         static const std::regex poolRe(R"(global_pool\s*=\s*['"]([a-z]*)['"])");
         if (std::regex_search(source, m, poolRe)) {
             const std::string pool = m[1].str();
-            if (spec.arch == "vit") {
-                if (pool == "avg" || pool == "token") config["global_pool"] = pool;
-                else throw Error("backbone description: ViT global_pool '" + pool + "' is not supported (token, avg)");
+            const auto& pools = family.globalPools;
+            if (!pools.empty()) {
+                if (std::find(pools.begin(), pools.end(), pool) != pools.end()) config["global_pool"] = pool;
+                else throw Error("backbone description: " + family.displayName + " global_pool '" + pool +
+                                 "' is not supported (" + joined(pools) + ")");
             } else if (pool != "avg") {
                 throw Error("backbone description: global_pool '" + pool + "' is not supported for " + spec.arch +
                             " (only avg)");
@@ -392,21 +330,21 @@ BackboneSpec backboneSpecFromDescription(const json& d) {
     }
 
     // a class and its constructor arguments
-    static const std::map<std::string, std::string> classes = {
-        {"ResNet", "resnet"}, {"EfficientNet", "efficientnet"}, {"VisionTransformer", "vit"}, {"SwinTransformer", "swin"}};
-    auto it = classes.find(name);
-    if (it == classes.end())
-        throw Error("backbone description: unsupported model class \"" + source +
-                    "\" (ResNet, EfficientNet, VisionTransformer, SwinTransformer)");
-    spec.arch = it->second;
+    std::shared_ptr<const BackboneFamily> family;
+    std::vector<std::string> classes;
+    for (const auto& f : backboneFamilies())
+        for (const auto& c : f->referenceClasses) {
+            classes.push_back(c);
+            if (c == name) family = f;
+        }
+    if (!family)
+        throw Error("backbone description: unsupported model class \"" + source + "\" (" + joined(classes) + ")");
+    spec.arch = family->name;
     json config = pickConfigKeys(spec.arch, d);
-    if (spec.arch == "resnet" && d.contains("block") && d.at("block").is_string())
-        config["block"] = lower(lastComponent(d.at("block").get<std::string>())) == "basicblock"
-                              ? "basic"
-                              : lower(lastComponent(d.at("block").get<std::string>()));
+    if (family->readClassArguments) family->readClassArguments(d, config);
     if (d.contains("global_pool") && d.at("global_pool").is_string()) {
         const std::string pool = d.at("global_pool").get<std::string>();
-        if (spec.arch == "vit") config["global_pool"] = pool;
+        if (!family->globalPools.empty()) config["global_pool"] = pool;
         else if (pool != "avg")
             throw Error("backbone description: global_pool '" + pool + "' is not supported for " + spec.arch);
     }
@@ -418,28 +356,32 @@ BackboneSpec backboneSpecFromDescription(const json& d) {
 // naming
 
 io::TensorMap timmToTorchvision(const std::string& arch, const io::TensorMap& timmWeights) {
-    const std::string family = backboneFamily(arch);
-    if (family == "efficientnet") return efficientNetTimmToTorchvision(timmWeights);
-    if (family == "resnet") return resNetTimmToTorchvision(timmWeights);
-    if (family == "vit") return vitTimmToTorchvision(timmWeights);
-    return swinTimmToTorchvision(timmWeights);
+    const BackboneFamily& family = backboneFamilyOf(arch);
+    if (!family.timmToTorchvision) throw Error("timm names of " + family.displayName + " backbones are not known");
+    return family.timmToTorchvision(timmWeights);
 }
 
 std::string detectNaming(const io::TensorMap& weights) {
-    static const std::regex timmRe(
-        R"(^(conv_stem\.|blocks\.\d+\.|patch_embed\.|cls_token$|pos_embed$|fc_norm\.|layers\.\d+\.(blocks|downsample)\.|head\.fc\.|conv_head\.))");
-    static const std::regex tvRe(
-        R"(^(features\.\d+\.|conv_proj\.|class_token$|encoder\.(layers\.|pos_embedding$|ln\.)|heads\.|classifier\.1\.))");
-    static const std::regex resnetRe(R"(^(conv1\.weight$|layer\d+\.\d+\.))");
-    int timm = 0, tv = 0, resnet = 0;
+    std::vector<std::regex> timmRes, tvRes, sharedRes;
+    for (const auto& f : backboneFamilies()) {
+        if (!f->timmKeys.empty()) timmRes.emplace_back("^(" + f->timmKeys + ")");
+        if (!f->torchvisionKeys.empty()) tvRes.emplace_back("^(" + f->torchvisionKeys + ")");
+        if (!f->sharedKeys.empty()) sharedRes.emplace_back("^(" + f->sharedKeys + ")");
+    }
+    auto any = [](const std::vector<std::regex>& res, const std::string& name) {
+        for (const auto& re : res)
+            if (std::regex_search(name, re)) return true;
+        return false;
+    };
+    int timm = 0, tv = 0, shared = 0;
     for (const auto& [name, t] : weights) {
-        if (std::regex_search(name, timmRe)) ++timm;
-        else if (std::regex_search(name, tvRe)) ++tv;
-        else if (std::regex_search(name, resnetRe)) ++resnet;
+        if (any(timmRes, name)) ++timm;
+        else if (any(tvRes, name)) ++tv;
+        else if (any(sharedRes, name)) ++shared;
     }
     if (timm > 0 && tv == 0) return "timm";
     if (tv > 0 && timm == 0) return "torchvision";
-    if (timm == 0 && tv == 0 && resnet > 0) return "torchvision";
+    if (timm == 0 && tv == 0 && shared > 0) return "torchvision";
     std::string sample;
     int n = 0;
     for (const auto& [name, t] : weights) {

@@ -693,14 +693,6 @@ std::vector<torch::Tensor> BertModelImpl::hiddenStates(const torch::Tensor& inpu
     return states;
 }
 
-namespace {
-std::string shapeOf(const at::Tensor& t) {
-    std::ostringstream os;
-    os << t.sizes();
-    return os.str();
-}
-}  // namespace
-
 BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
                               const torch::Tensor& tokenTypeIds, bool dropout, std::vector<torch::Tensor>* states) {
     if (!inputIds.defined() || inputIds.dim() != 2)
@@ -768,25 +760,7 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
 // Loading and freezing
 
 void loadBertWeights(BertModel& model, const io::TensorMap& weights) {
-    bool prefixed = false;
-    for (const auto& kv : weights)
-        if (kv.first.rfind("bert.", 0) == 0) {
-            prefixed = true;
-            break;
-        }
-    const io::TensorMap source = prefixed ? selectPrefix(weights, "bert.") : weights;
-    auto ends = [](const std::string& s, const std::string& tail) {
-        return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-    };
-    io::TensorMap filtered = renameKeys(source, [&](const std::string& key) -> std::string {
-        if (key.rfind("cls.", 0) == 0) return {};  // pre-training heads
-        if (ends(key, "position_ids")) return {};  // a buffer, arange(max_positions)
-        // Checkpoints converted from TensorFlow name LayerNorm parameters gamma/beta.
-        if (ends(key, "LayerNorm.gamma")) return key.substr(0, key.size() - 5) + "weight";
-        if (ends(key, "LayerNorm.beta")) return key.substr(0, key.size() - 4) + "bias";
-        return key;
-    });
-    loadStateDict(*model, filtered, /*strict=*/true, "BERT text encoder");
+    loadStateDict(*model, huggingFaceBertKeys(weights), /*strict=*/true, "BERT text encoder");
 }
 
 BertModel loadBertFolder(const std::string& folder) {

@@ -9,7 +9,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
-#include "core/nn/efficientnet.h"
+#include "core/nn/backbone_registry.h"
 #include "core/nn/state_dict.h"
 #include "core/util/json_config.h"
 
@@ -32,14 +32,6 @@ bool endsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::string shapeOf(const at::Tensor& t) {
-    std::ostringstream os;
-    os << "[";
-    for (int64_t i = 0; i < t.dim(); ++i) os << (i ? ", " : "") << t.size(i);
-    os << "]";
-    return os.str();
-}
-
 // ---- tokenizer normalization names in lowclip.json (text::normalizationName's spelling) ----
 
 const char* normalizationKey(text::TextNormalization n) {
@@ -55,32 +47,6 @@ text::TextNormalization normalizationFromKey(const std::string& name) {
     if (name == "lower") return text::TextNormalization::BertLower;
     if (name == "azerbaijani") return text::TextNormalization::Azerbaijani;
     return text::TextNormalization::None;
-}
-
-// Numbers n for which some key starts with prefix + n + ".".
-std::set<int64_t> indicesUnder(const io::TensorMap& w, const std::string& prefix) {
-    std::set<int64_t> out;
-    for (const auto& [k, v] : w) {
-        if (!startsWith(k, prefix)) continue;
-        std::size_t pos = prefix.size(), end = pos;
-        while (end < k.size() && std::isdigit(static_cast<unsigned char>(k[end]))) ++end;
-        if (end > pos && end < k.size() && k[end] == '.') out.insert(std::stoll(k.substr(pos, end - pos)));
-    }
-    return out;
-}
-
-const at::Tensor& need(const io::TensorMap& w, const std::string& name, const std::string& what) {
-    auto it = w.find(name);
-    if (it == w.end()) throw Error(what + ": weight '" + name + "' is missing");
-    return it->second;
-}
-
-const at::Tensor& needDims(const io::TensorMap& w, const std::string& name, int64_t dims, const std::string& what) {
-    const at::Tensor& t = need(w, name, what);
-    if (t.dim() != dims)
-        throw Error(what + ": weight '" + name + "' has shape " + shapeOf(t) + ", expected " + std::to_string(dims) +
-                    " dimensions");
-    return t;
 }
 
 }  // namespace
@@ -301,8 +267,8 @@ torch::Tensor infoNceLoss(const torch::Tensor& I, const torch::Tensor& T, double
 
 BertConfig inferBertConfig(const io::TensorMap& w, const BertConfig* hint, int64_t numHeads) {
     const std::string what = "BERT weights";
-    const at::Tensor& word = needDims(w, "embeddings.word_embeddings.weight", 2, what);
-    const at::Tensor& pos = needDims(w, "embeddings.position_embeddings.weight", 2, what);
+    const at::Tensor& word = requireWeight(w, "embeddings.word_embeddings.weight", what, 2);
+    const at::Tensor& pos = requireWeight(w, "embeddings.position_embeddings.weight", what, 2);
     BertConfig c = hint ? *hint : BertConfig();
     int64_t vocab = word.size(0), hidden = word.size(1), positions = pos.size(0);
     int64_t typeVocab = 0;
@@ -319,7 +285,7 @@ BertConfig inferBertConfig(const io::TensorMap& w, const BertConfig* hint, int64
         if (l != i++) throw Error(what + ": encoder layers are not numbered 0.." + std::to_string(numLayers - 1) +
                                   " (layer " + std::to_string(l) + " found)");
     int64_t intermediate = c.intermediateSize;
-    if (numLayers > 0) intermediate = needDims(w, "encoder.layer.0.intermediate.dense.weight", 2, what).size(0);
+    if (numLayers > 0) intermediate = requireWeight(w, "encoder.layer.0.intermediate.dense.weight", what, 2).size(0);
     if (pos.size(1) != hidden)
         throw Error(what + ": position embeddings are " + shapeOf(pos) + " but word embeddings have width " +
                     std::to_string(hidden));
@@ -355,31 +321,24 @@ BertConfig inferBertConfig(const io::TensorMap& w, const BertConfig* hint, int64
 }
 
 std::string guessBackboneFamily(const io::TensorMap& w) {
-    bool resnet = false, efficientnet = false, vit = false, swin = false;
-    for (const auto& [k, v] : w) {
-        if (startsWith(k, "layer1.0.conv1.") || startsWith(k, "layer4.0.")) resnet = true;
-        if (startsWith(k, "features.1.0.block.") || startsWith(k, "blocks.0.0.conv_dw.") || startsWith(k, "conv_stem."))
-            efficientnet = true;
-        if (startsWith(k, "encoder.layers.encoder_layer_") || startsWith(k, "conv_proj.") ||
-            (startsWith(k, "blocks.0.attn.qkv.") && !w.count("layers.0.blocks.0.attn.relative_position_bias_table")))
-            vit = true;
-        if (endsWith(k, "attn.relative_position_bias_table") || startsWith(k, "layers.0.blocks.0.")) swin = true;
-    }
-    int hits = int(resnet) + int(efficientnet) + int(vit) + int(swin);
-    if (hits != 1) return "";
-    if (resnet) return "resnet";
-    if (efficientnet) return "efficientnet";
-    if (vit) return "vit";
-    return "swin";
+    std::string found;
+    int hits = 0;
+    for (const auto& f : backboneFamilies())
+        if (f->recognises && f->recognises(w)) {
+            found = f->name;
+            ++hits;
+        }
+    return hits == 1 ? found : "";
 }
 
 io::TensorMap stripClassifier(const std::string& family, const io::TensorMap& w) {
     std::vector<std::string> heads;
-    if (family == "resnet") heads = {"fc."};
-    else if (family == "efficientnet") heads = {"classifier."};
-    else if (family == "vit") heads = {"heads."};
-    else if (family == "swin") heads = {"head."};
-    else heads = {"fc.", "classifier.", "heads.", "head."};
+    if (auto f = findBackboneFamily(family)) {
+        heads = f->classifierPrefixes;
+    } else {  // any family's
+        for (const auto& other : backboneFamilies())
+            heads.insert(heads.end(), other->classifierPrefixes.begin(), other->classifierPrefixes.end());
+    }
     io::TensorMap out;
     for (const auto& [k, v] : w) {
         bool drop = false;
@@ -389,174 +348,15 @@ io::TensorMap stripClassifier(const std::string& family, const io::TensorMap& w)
     return out;
 }
 
-namespace {
-
-int64_t dimOf(const io::TensorMap& w, const std::string& name, int64_t dims, int64_t index, const std::string& what) {
-    return needDims(w, name, dims, what).size(index);
-}
-
-std::vector<int64_t> contiguousIndices(const io::TensorMap& w, const std::string& prefix, const std::string& what) {
-    std::set<int64_t> s = indicesUnder(w, prefix);
-    std::vector<int64_t> out(s.begin(), s.end());
-    for (std::size_t i = 0; i < out.size(); ++i)
-        if (out[i] != static_cast<int64_t>(i))
-            throw Error(what + ": '" + prefix + "N' entries are not numbered 0.." + std::to_string(out.size() - 1));
-    return out;
-}
-
-nlohmann::json inferResNet(const io::TensorMap& w, const std::string& what) {
-    nlohmann::json c;
-    const at::Tensor& conv1 = needDims(w, "conv1.weight", 4, what);
-    c["stem_width"] = conv1.size(0);
-    c["small_stem"] = conv1.size(2) == 3;
-    bool bottleneck = w.count("layer1.0.conv3.weight") > 0;
-    c["block"] = bottleneck ? "bottleneck" : "basic";
-    std::vector<int64_t> layers, planes;
-    int64_t groups = 1, widthPerGroup = 64;
-    for (int k = 1;; ++k) {
-        std::string stage = "layer" + std::to_string(k) + ".";
-        std::set<int64_t> blocks = indicesUnder(w, stage);
-        if (blocks.empty()) break;
-        if (*blocks.rbegin() + 1 != static_cast<int64_t>(blocks.size()))
-            throw Error(what + ": blocks of " + stage + " are not numbered from 0");
-        layers.push_back(static_cast<int64_t>(blocks.size()));
-        if (bottleneck) {
-            int64_t out = dimOf(w, stage + "0.conv3.weight", 4, 0, what);
-            if (out % 4 != 0) throw Error(what + ": " + stage + "0.conv3 has " + std::to_string(out) + " channels, not a multiple of 4");
-            int64_t p = out / 4;
-            int64_t width = dimOf(w, stage + "0.conv1.weight", 4, 0, what);
-            int64_t perGroupIn = dimOf(w, stage + "0.conv2.weight", 4, 1, what);
-            if (perGroupIn <= 0 || width % perGroupIn != 0) throw Error(what + ": cannot read the groups of " + stage + "0.conv2");
-            int64_t g = width / perGroupIn;
-            if ((width * 64) % (p * g) != 0) throw Error(what + ": cannot read width_per_group of " + stage + "0");
-            if (k == 1) {
-                groups = g;
-                widthPerGroup = width * 64 / (p * g);
-            } else if (g != groups || width * 64 / (p * g) != widthPerGroup) {
-                throw Error(what + ": stages have different groups/width_per_group");
-            }
-            planes.push_back(p);
-        } else {
-            planes.push_back(dimOf(w, stage + "0.conv1.weight", 4, 0, what));
-        }
-    }
-    if (layers.empty()) throw Error(what + ": no ResNet stages (layer1.*) found");
-    c["layers"] = layers;
-    c["stage_planes"] = planes;
-    c["groups"] = groups;
-    c["width_per_group"] = widthPerGroup;
-    return c;
-}
-
-nlohmann::json inferEfficientNet(const io::TensorMap& w, const std::string& what) {
-    std::vector<int64_t> feats = contiguousIndices(w, "features.", what);
-    if (feats.size() < 3) throw Error(what + ": no EfficientNet stages (features.N.*) found");
-    int64_t numStages = static_cast<int64_t>(feats.size()) - 2;
-    std::vector<MBConvStage> b0 = efficientNetB0Stages();
-    if (numStages != static_cast<int64_t>(b0.size()))
-        throw Error(what + ": " + std::to_string(numStages) + " MBConv stages; only EfficientNets with the B0 stage layout (" +
-                    std::to_string(b0.size()) + " stages) can be read from weights");
-    nlohmann::json stages = nlohmann::json::array();
-    for (int64_t s = 1; s <= numStages; ++s) {
-        std::string stage = "features." + std::to_string(s) + ".";
-        std::set<int64_t> blocks = indicesUnder(w, stage);
-        if (blocks.empty() || *blocks.rbegin() + 1 != static_cast<int64_t>(blocks.size()))
-            throw Error(what + ": blocks of " + stage + "N are missing or not numbered from 0");
-        std::string b = stage + "0.block.";
-        // Expand conv: 1x1 [expanded, in, 1, 1]; depthwise conv: [channels, 1, k, k]. Without expansion
-        // (ratio 1) block.0 is the depthwise conv.
-        bool hasExpand = dimOf(w, b + "0.0.weight", 4, 1, what) != 1;
-        int dwIndex = hasExpand ? 1 : 0;
-        int projIndex = hasExpand ? 3 : 2;
-        const at::Tensor& dw = needDims(w, b + std::to_string(dwIndex) + ".0.weight", 4, what);
-        const at::Tensor& proj = needDims(w, b + std::to_string(projIndex) + ".0.weight", 4, what);
-        int64_t expanded = dw.size(0);
-        int64_t inChannels = hasExpand ? dimOf(w, b + "0.0.weight", 4, 1, what) : expanded;
-        int64_t outChannels = proj.size(0);
-        nlohmann::json st;
-        st["expand_ratio"] = static_cast<double>(expanded) / static_cast<double>(inChannels);
-        st["kernel"] = dw.size(2);
-        st["stride"] = b0[static_cast<std::size_t>(s - 1)].stride;
-        st["in_channels"] = inChannels;
-        st["out_channels"] = outChannels;
-        st["num_layers"] = static_cast<int64_t>(blocks.size());
-        stages.push_back(st);
-    }
-    nlohmann::json c;
-    c["stages"] = stages;
-    c["width_mult"] = 1.0;
-    c["depth_mult"] = 1.0;
-    int64_t last = dimOf(w, "features." + std::to_string(numStages + 1) + ".0.weight", 4, 0, what);
-    // 0 means "4 x the last stage's channels" (the presets' way of saying it).
-    c["last_channels"] = last == 4 * stages.back()["out_channels"].get<int64_t>() ? 0 : last;
-    return c;
-}
-
-nlohmann::json inferVit(const io::TensorMap& w, const std::string& what) {
-    const at::Tensor& proj = needDims(w, "conv_proj.weight", 4, what);
-    const at::Tensor& pos = needDims(w, "encoder.pos_embedding", 3, what);
-    int64_t hidden = proj.size(0), patch = proj.size(2);
-    int64_t tokens = pos.size(1) - 1;
-    auto grid = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(tokens))));
-    if (tokens <= 0 || grid * grid != tokens)
-        throw Error(what + ": encoder.pos_embedding " + shapeOf(pos) + " is not a class token plus a square patch grid");
-    auto numLayers = static_cast<int64_t>(contiguousIndices(w, "encoder.layers.encoder_layer_", what).size());
-    if (numLayers == 0) throw Error(what + ": no ViT encoder layers found");
-    nlohmann::json c;
-    c["image_size"] = grid * patch;
-    c["patch_size"] = patch;
-    c["num_layers"] = numLayers;
-    c["hidden_dim"] = hidden;
-    c["num_heads"] = std::max<int64_t>(1, hidden / 64);
-    c["mlp_dim"] = dimOf(w, "encoder.layers.encoder_layer_0.mlp.0.weight", 2, 0, what);
-    return c;
-}
-
-nlohmann::json inferSwin(const io::TensorMap& w, const std::string& what) {
-    const at::Tensor& patch = needDims(w, "features.0.0.weight", 4, what);
-    int64_t embed = patch.size(0);
-    std::vector<int64_t> depths, heads;
-    int64_t window = 0;
-    double mlpRatio = 4.0;
-    for (int64_t s = 1;; s += 2) {
-        std::string stage = "features." + std::to_string(s) + ".";
-        std::set<int64_t> blocks = indicesUnder(w, stage);
-        if (blocks.empty()) break;
-        depths.push_back(static_cast<int64_t>(blocks.size()));
-        const at::Tensor& table = needDims(w, stage + "0.attn.relative_position_bias_table", 2, what);
-        heads.push_back(table.size(1));
-        auto side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(table.size(0)))));
-        if (side * side != table.size(0) || side % 2 == 0)
-            throw Error(what + ": " + stage + "0.attn.relative_position_bias_table " + shapeOf(table) +
-                        " does not belong to a square window");
-        if (window == 0) {
-            window = (side + 1) / 2;
-            int64_t dim = dimOf(w, stage + "0.norm1.weight", 1, 0, what);
-            mlpRatio = static_cast<double>(dimOf(w, stage + "0.mlp.0.weight", 2, 0, what)) / static_cast<double>(dim);
-        }
-    }
-    if (depths.empty()) throw Error(what + ": no Swin stages (features.1.*) found");
-    nlohmann::json c;
-    c["patch_size"] = {patch.size(2), patch.size(3)};
-    c["embed_dim"] = embed;
-    c["depths"] = depths;
-    c["num_heads"] = heads;
-    c["window_size"] = {window, window};
-    c["mlp_ratio"] = mlpRatio;
-    return c;
-}
-
-}  // namespace
-
 nlohmann::json inferBackboneConfig(const std::string& familyOrArch, const io::TensorMap& weights) {
-    std::string family = backboneFamily(familyOrArch);
+    const BackboneFamily& f = backboneFamilyOf(familyOrArch);
+    const std::string family = f.name;
     const std::string what = family + " image weights";
+    if (!f.inferConfig)
+        throw Error("the dimensions of a " + f.displayName + " backbone cannot be read from its weights; give the "
+                    "architecture explicitly (--arch " + f.standardPreset + ")");
     io::TensorMap w = stripClassifier(family, weights);
-    nlohmann::json c;
-    if (family == "resnet") c = inferResNet(w, what);
-    else if (family == "efficientnet") c = inferEfficientNet(w, what);
-    else if (family == "vit") c = inferVit(w, what);
-    else c = inferSwin(w, what);
+    nlohmann::json c = f.inferConfig(w, what);
     c["num_classes"] = 0;
     // Check: the inferred architecture has exactly these parameter names and shapes.
     Backbone probe = makeBackbone(family, c);
@@ -583,9 +383,15 @@ ImageTowerImport importImageTower(const io::TensorMap& weights, const std::strin
         family = backboneFamily(archHint);
     } else {
         family = guessBackboneFamily(weights);
-        if (family.empty())
+        if (family.empty()) {
+            std::string presets, families;
+            for (const auto& f : backboneFamilies()) {
+                presets += (presets.empty() ? "" : "|") + f->standardPreset;
+                families += (families.empty() ? "" : ", ") + f->name;
+            }
             throw Error("cannot tell the image encoder's architecture from its weight names; give it explicitly "
-                        "(--arch efficientnet_b0|resnet50|vit_b_16|swin_t or a family: efficientnet, resnet, vit, swin)");
+                        "(--arch " + presets + " or a family: " + families + ")");
+        }
     }
     ImageTowerImport out;
     out.naming = detectNaming(weights);
@@ -602,11 +408,8 @@ ImageTowerImport importImageTower(const io::TensorMap& weights, const std::strin
     } else {
         cfg = inferBackboneConfig(family, tv);
     }
-    if (family == "vit" && out.naming == "timm") {
-        // timm's global_pool='avg' models carry fc_norm (mapped to encoder.ln) and pool the patch tokens.
-        if (weights.count("fc_norm.weight")) cfg["global_pool"] = "avg";
-        cfg["pos_embed_resample"] = "timm";
-    }
+    const BackboneFamily& spec = backboneFamilyOf(family);
+    if (out.naming == "timm" && spec.timmConfig) spec.timmConfig(weights, cfg);  // what timm's names imply
     if (!overrides.is_null() && !overrides.is_object()) throw Error("image config overrides must be a JSON object");
     if (overrides.is_object())
         for (auto it = overrides.begin(); it != overrides.end(); ++it) cfg[it.key()] = it.value();
@@ -663,13 +466,7 @@ SimpleClipImport simpleClipToLowclip(const io::TensorMap& stateDict, const BertC
         throw Error(what + ": unexpected weight '" + k + "'");
     }
     // Text tower: Hugging Face names, perhaps with a "bert." prefix; drop position_ids buffers and heads.
-    if (text.count("bert.embeddings.word_embeddings.weight")) text = selectPrefix(text, "bert.");
-    text = renameKeys(text, [](const std::string& k) {
-        if (endsWith(k, "position_ids") || startsWith(k, "cls.")) return std::string();
-        if (endsWith(k, "LayerNorm.gamma")) return k.substr(0, k.size() - 5) + "weight";
-        if (endsWith(k, "LayerNorm.beta")) return k.substr(0, k.size() - 4) + "bias";
-        return k;
-    });
+    text = huggingFaceBertKeys(text);
 
     ImageTowerImport imageTower = importImageTower(image, imageArch, imageOverrides);
 
@@ -679,8 +476,8 @@ SimpleClipImport simpleClipToLowclip(const io::TensorMap& stateDict, const BertC
     c.imageArch = imageTower.arch;
     c.imageConfig = imageTower.config;
     c.maxTextLength = static_cast<int>(std::min<int64_t>(c.maxTextLength, c.text.maxPositions));
-    const at::Tensor& tp = needDims(textProj, "projection.weight", 2, what + " (text_projection)");
-    const at::Tensor& ip = needDims(imageProj, "projection.weight", 2, what + " (image_projection)");
+    const at::Tensor& tp = requireWeight(textProj, "projection.weight", what + " (text_projection)", 2);
+    const at::Tensor& ip = requireWeight(imageProj, "projection.weight", what + " (image_projection)", 2);
     if (tp.size(0) != ip.size(0))
         throw Error(what + ": text projection is " + std::to_string(tp.size(0)) + "-dimensional but image projection is " +
                     std::to_string(ip.size(0)) + "-dimensional");

@@ -1,13 +1,11 @@
 #include "core/nn/efficientnet.h"
 
 #include <cmath>
-#include <map>
-#include <regex>
-#include <set>
 
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/backbone_registry.h"
 
 namespace lowclip::nn {
 
@@ -279,66 +277,30 @@ private:
 
 Backbone makeEfficientNet(const EfficientNetConfig& config) { return std::make_shared<EfficientNetImpl>(config); }
 
+
 // ---------------------------------------------------------------------------------------------
-// timm names
+// the family
 
-io::TensorMap efficientNetTimmToTorchvision(const io::TensorMap& timm) {
-    // Which timm blocks are inverted residuals (have conv_pwl) rather than depthwise-separable.
-    static const std::regex blockRe(R"(^blocks\.(\d+)\.(\d+)\.(.+)$)");
-    std::set<std::string> inverted;
-    for (const auto& [k, v] : timm) {
-        std::smatch m;
-        if (std::regex_match(k, m, blockRe) && m[3].str().rfind("conv_pwl.", 0) == 0)
-            inverted.insert(m[1].str() + "." + m[2].str());
-    }
-    int64_t lastStage = -1;
-    for (const auto& [k, v] : timm) {
-        std::smatch m;
-        if (std::regex_match(k, m, blockRe)) lastStage = std::max<int64_t>(lastStage, std::stoll(m[1].str()));
-    }
-    const std::string headIndex = std::to_string(lastStage + 2);
+namespace {
 
-    static const std::map<std::string, std::string> dsParts = {
-        {"conv_dw", "block.0.0"},        {"bn1", "block.0.1"},        {"se.conv_reduce", "block.1.fc1"},
-        {"se.conv_expand", "block.1.fc2"}, {"conv_pw", "block.2.0"}, {"bn2", "block.2.1"}};
-    static const std::map<std::string, std::string> irParts = {
-        {"conv_pw", "block.0.0"},        {"bn1", "block.0.1"},        {"conv_dw", "block.1.0"},
-        {"bn2", "block.1.1"},            {"se.conv_reduce", "block.2.fc1"}, {"se.conv_expand", "block.2.fc2"},
-        {"conv_pwl", "block.3.0"},       {"bn3", "block.3.1"}};
-    static const std::regex partRe(R"(^(.+)\.(weight|bias|running_mean|running_var|num_batches_tracked)$)");
+[[maybe_unused]] const bool registered = registerBackboneFamily([] {
+    BackboneFamily f;
+    f.name = "efficientnet";
+    f.displayName = "EfficientNet";
+    f.presets = {{"efficientnet_b0", EfficientNetConfig{}.toJson(), {}}};
+    f.standardPreset = "efficientnet_b0";
+    f.build = [](const json& c) { return makeEfficientNet(EfficientNetConfig::fromJson(c)); };
+    f.completeConfig = [](const json& c) { return EfficientNetConfig::fromJson(c).toJson(); };
+    f.classifierPrefixes = {"classifier."};
+    f.recognises = looksLikeEfficientNet;
+    f.timmKeys = R"(conv_stem\.|blocks\.\d+\.|conv_head\.)";
+    f.torchvisionKeys = R"(features\.\d+\.|classifier\.1\.)";
+    f.timmToTorchvision = efficientNetTimmToTorchvision;
+    f.inferConfig = inferEfficientNetConfig;
+    f.referenceClasses = {"EfficientNet"};
+    return f;
+}());
 
-    io::TensorMap out;
-    std::vector<std::string> unknown;
-    for (const auto& [k, v] : timm) {
-        std::smatch m, p;
-        std::string name;
-        if (std::regex_match(k, m, blockRe)) {
-            const std::string rest = m[3].str();
-            if (std::regex_match(rest, p, partRe)) {
-                const auto& parts = inverted.count(m[1].str() + "." + m[2].str()) ? irParts : dsParts;
-                auto it = parts.find(p[1].str());
-                if (it != parts.end())
-                    name = "features." + std::to_string(std::stoll(m[1].str()) + 1) + "." + m[2].str() + "." +
-                           it->second + "." + p[2].str();
-            }
-        } else if (std::regex_match(k, p, partRe)) {
-            const std::string mod = p[1].str(), leaf = p[2].str();
-            if (mod == "conv_stem") name = "features.0.0." + leaf;
-            else if (mod == "bn1") name = "features.0.1." + leaf;
-            else if (mod == "conv_head") name = "features." + headIndex + ".0." + leaf;
-            else if (mod == "bn2") name = "features." + headIndex + ".1." + leaf;
-            else if (mod == "classifier") name = "classifier.1." + leaf;
-        }
-        if (name.empty()) unknown.push_back(k);
-        else out[name] = v;
-    }
-    if (!unknown.empty()) {
-        std::string list;
-        for (size_t i = 0; i < unknown.size() && i < 10; ++i) list += (i ? ", " : "") + unknown[i];
-        throw Error("timm efficientnet weights: cannot map " + std::to_string(unknown.size()) +
-                    " key(s) to torchvision names: " + list + (unknown.size() > 10 ? ", ..." : ""));
-    }
-    return out;
-}
+}  // namespace
 
 }  // namespace lowclip::nn

@@ -1,10 +1,12 @@
 #include "core/nn/resnet.h"
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/backbone_registry.h"
 
 namespace lowclip::nn {
 
@@ -264,20 +266,65 @@ private:
 
 Backbone makeResNet(const ResNetConfig& config) { return std::make_shared<ResNetImpl>(config); }
 
-io::TensorMap resNetTimmToTorchvision(const io::TensorMap& timm) {
-    static const std::regex known(
-        R"(^((conv1|bn1|fc)|layer\d+\.\d+\.(conv\d|bn\d|downsample\.[01]))\.(weight|bias|running_mean|running_var|num_batches_tracked)$)");
-    std::vector<std::string> unknown;
-    for (const auto& [k, v] : timm)
-        if (!std::regex_match(k, known)) unknown.push_back(k);
-    if (!unknown.empty()) {
-        std::string list;
-        for (size_t i = 0; i < unknown.size() && i < 10; ++i) list += (i ? ", " : "") + unknown[i];
-        throw Error("timm resnet weights: " + std::to_string(unknown.size()) +
-                    " key(s) are not plain ResNet names (deep stem, SE or anti-aliased variants are not supported): " +
-                    list + (unknown.size() > 10 ? ", ..." : ""));
-    }
-    return timm;
+
+// ---------------------------------------------------------------------------------------------
+// the family
+
+namespace {
+
+json resNetPreset(const std::vector<int64_t>& layers) {
+    ResNetConfig c;
+    c.block = "basic";
+    c.layers = layers;
+    return c.toJson();
 }
+
+json resNetTinyPreset() {  // small and fast, for training from scratch on 64x64 images
+    ResNetConfig c;
+    c.block = "basic";
+    c.layers = {1, 1, 1, 1};
+    c.stagePlanes = {16, 32, 64, 128};
+    c.stemWidth = 16;
+    c.smallStem = true;
+    c.zeroInitResidual = true;
+    c.imageSize = 64;
+    return c.toJson();
+}
+
+std::string lowerLastComponent(const std::string& dotted) {
+    auto pos = dotted.rfind('.');
+    std::string s = pos == std::string::npos ? dotted : dotted.substr(pos + 1);
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+[[maybe_unused]] const bool registered = registerBackboneFamily([] {
+    BackboneFamily f;
+    f.name = "resnet";
+    f.displayName = "ResNet";
+    f.presets = {{"resnet18", resNetPreset({2, 2, 2, 2}), {}},
+                 {"resnet34", resNetPreset({3, 4, 6, 3}), {}},
+                 {"resnet50", ResNetConfig{}.toJson(), {}},
+                 {"resnet_tiny", resNetTinyPreset(), {}}};
+    f.standardPreset = "resnet50";
+    f.build = [](const json& c) { return makeResNet(ResNetConfig::fromJson(c)); };
+    f.completeConfig = [](const json& c) { return ResNetConfig::fromJson(c).toJson(); };
+    f.classifierPrefixes = {"fc."};
+    f.recognises = looksLikeResNet;
+    f.sharedKeys = R"(conv1\.weight$|layer\d+\.\d+\.)";
+    f.timmToTorchvision = resNetTimmToTorchvision;
+    f.inferConfig = inferResNetConfig;
+    f.referenceClasses = {"ResNet"};
+    // torchvision.models.resnet.BasicBlock / Bottleneck
+    f.readClassArguments = [](const json& d, json& config) {
+        if (d.contains("block") && d.at("block").is_string()) {
+            const std::string block = lowerLastComponent(d.at("block").get<std::string>());
+            config["block"] = block == "basicblock" ? "basic" : block;
+        }
+    };
+    return f;
+}());
+
+}  // namespace
 
 }  // namespace lowclip::nn

@@ -1,7 +1,8 @@
 #pragma once
 // ResNet (torchvision 0.14 semantics and names, v1.5: stride on the 3x3 conv): conv1, bn1, (max-pool),
 // layer1..layerK of BasicBlock (conv1, bn1, conv2, bn2) or Bottleneck (conv1..3, bn1..3) blocks with
-// downsample.{0,1} where the shape changes, then fc. Configuration schema: core/nn/backbone.h.
+// downsample.{0,1} where the shape changes, then fc. Configuration schema: core/nn/backbone.h;
+// the family is registered in the .cpp (core/nn/backbone_registry.h).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,8 +43,17 @@ struct ResNetConfig {
 
 Backbone makeResNet(const ResNetConfig& config);
 
+// ---- reading checkpoints (core/nn/resnet_checkpoint.cpp) ----
+
 // timm ResNets use torchvision's names (conv1, bn1, layerK.b.convN/bnN, downsample.{0,1}, fc): the
 // keys are checked (anything else is an error naming it) and returned unchanged.
 io::TensorMap resNetTimmToTorchvision(const io::TensorMap& timmWeights);
+
+// The ResNet configuration (without num_classes) whose parameters have the shapes of torchvision-named
+// weights without a classifier; throws lowclip::Error prefixed with `what` naming what it cannot read.
+nlohmann::json inferResNetConfig(const io::TensorMap& weights, const std::string& what);
+
+// Whether state-dict keys (torchvision or timm names) look like a ResNet's.
+bool looksLikeResNet(const io::TensorMap& weights);
 
 }  // namespace lowclip::nn

@@ -1,7 +1,9 @@
 #pragma once
 // Moving weights between a name -> tensor map and a torch::nn::Module. The module tree uses the
 // reference's names, so named_parameters()/named_buffers() *are* the checkpoint keys.
+#include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,5 +36,28 @@ io::TensorMap selectPrefix(const io::TensorMap& weights, const std::string& pref
 io::TensorMap addPrefix(const io::TensorMap& weights, const std::string& prefix);
 // Keys renamed by `rename`; an empty result drops the key.
 io::TensorMap renameKeys(const io::TensorMap& weights, const std::function<std::string(const std::string&)>& rename);
+
+// A Hugging Face BERT state dict in the names of BertModel: the "bert." prefix of task models
+// removed (when some key has it; keys outside it are then dropped), pre-training heads (cls.*) and
+// position_ids buffers dropped, TensorFlow-converted LayerNorm gamma/beta renamed weight/bias.
+io::TensorMap huggingFaceBertKeys(const io::TensorMap& weights);
+
+// ---- reading checkpoints ----
+
+// "[2, 3]" (a tensor's sizes, as messages show them).
+std::string shapeOf(const at::Tensor& t);
+
+// The numbers n for which some key starts with prefix + n + ".".
+std::set<int64_t> indicesUnder(const io::TensorMap& weights, const std::string& prefix);
+// The same as a list that must be 0, 1, ..., n-1; throws lowclip::Error (prefixed with `what`) otherwise.
+std::vector<int64_t> contiguousIndices(const io::TensorMap& weights, const std::string& prefix, const std::string& what);
+
+// The tensor `name`, which must exist (and with dims >= 0, have that many dimensions); throws
+// lowclip::Error prefixed with `what` otherwise.
+const at::Tensor& requireWeight(const io::TensorMap& weights, const std::string& name, const std::string& what,
+                                int64_t dims = -1);
+// requireWeight(weights, name, what, dims).size(index).
+int64_t weightDim(const io::TensorMap& weights, const std::string& name, int64_t dims, int64_t index,
+                  const std::string& what);
 
 }  // namespace lowclip::nn

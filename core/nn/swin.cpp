@@ -1,12 +1,11 @@
 #include "core/nn/swin.h"
 
 #include <cmath>
-#include <map>
-#include <regex>
 
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/backbone_registry.h"
 
 namespace lowclip::nn {
 
@@ -347,89 +346,30 @@ private:
 
 Backbone makeSwin(const SwinConfig& config) { return std::make_shared<SwinImpl>(config); }
 
+
 // ---------------------------------------------------------------------------------------------
-// timm names
+// the family
 
-io::TensorMap swinTimmToTorchvision(const io::TensorMap& timm) {
-    static const std::regex blockRe(R"(^layers\.(\d+)\.blocks\.(\d+)\.(.+)$)");
-    static const std::regex downRe(R"(^layers\.(\d+)\.downsample\.((norm|reduction)\.(weight|bias))$)");
-    static const std::map<std::string, std::string> blockParts = {
-        {"norm1.weight", "norm1.weight"},
-        {"norm1.bias", "norm1.bias"},
-        {"attn.qkv.weight", "attn.qkv.weight"},
-        {"attn.qkv.bias", "attn.qkv.bias"},
-        {"attn.proj.weight", "attn.proj.weight"},
-        {"attn.proj.bias", "attn.proj.bias"},
-        {"attn.relative_position_bias_table", "attn.relative_position_bias_table"},
-        {"norm2.weight", "norm2.weight"},
-        {"norm2.bias", "norm2.bias"},
-        {"mlp.fc1.weight", "mlp.0.weight"},
-        {"mlp.fc1.bias", "mlp.0.bias"},
-        {"mlp.fc2.weight", "mlp.3.weight"},
-        {"mlp.fc2.bias", "mlp.3.bias"},
-    };
-    static const std::map<std::string, std::string> topLevel = {
-        {"patch_embed.proj.weight", "features.0.0.weight"},
-        {"patch_embed.proj.bias", "features.0.0.bias"},
-        {"patch_embed.norm.weight", "features.0.2.weight"},
-        {"patch_embed.norm.bias", "features.0.2.bias"},
-        {"norm.weight", "norm.weight"},
-        {"norm.bias", "norm.bias"},
-        {"head.fc.weight", "head.weight"},
-        {"head.fc.bias", "head.bias"},
-        {"head.weight", "head.weight"},
-        {"head.bias", "head.bias"},
-    };
-    // Older timm (and Microsoft's checkpoints) put the patch merging at the end of a stage.
-    bool downsampleAtEnd = false;
-    for (const auto& [k, v] : timm)
-        if (k.rfind("layers.0.downsample.", 0) == 0) downsampleAtEnd = true;
+namespace {
 
-    io::TensorMap out;
-    std::vector<std::string> unknown;
-    for (const auto& [k, v] : timm) {
-        std::smatch m;
-        std::string name;
-        if (std::regex_match(k, m, blockRe)) {
-            const std::string part = m[3].str();
-            if (part == "attn.relative_position_index" || part == "attn_mask") continue;  // regenerated / not stored
-            auto it = blockParts.find(part);
-            if (it != blockParts.end())
-                name = "features." + std::to_string(2 * std::stoll(m[1].str()) + 1) + "." + m[2].str() + "." + it->second;
-        } else if (std::regex_match(k, m, downRe)) {
-            const int64_t stage = std::stoll(m[1].str());
-            name = "features." + std::to_string(downsampleAtEnd ? 2 * stage + 2 : 2 * stage) + "." + m[2].str();
-        } else {
-            auto it = topLevel.find(k);
-            if (it != topLevel.end()) name = it->second;
-        }
-        if (name.empty()) unknown.push_back(k);
-        else out[name] = v;
-    }
-    if (!unknown.empty()) {
-        std::string list;
-        for (size_t i = 0; i < unknown.size() && i < 10; ++i) list += (i ? ", " : "") + unknown[i];
-        throw Error("timm swin weights: cannot map " + std::to_string(unknown.size()) +
-                    " key(s) to torchvision names (absolute position embeddings and Swin v2 are not supported): " +
-                    list + (unknown.size() > 10 ? ", ..." : ""));
-    }
-    // torchvision stores relative_position_index; timm >= 0.9 does not: rebuild it from the table size.
-    const std::string tableSuffix = ".attn.relative_position_bias_table";
-    io::TensorMap indices;
-    for (const auto& [k, v] : out) {
-        if (k.size() <= tableSuffix.size() || k.compare(k.size() - tableSuffix.size(), tableSuffix.size(), tableSuffix) != 0)
-            continue;
-        const int64_t rows = v.size(0);
-        const auto side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(rows))));
-        if (side * side != rows || side % 2 == 0)
-            throw Error("timm swin weights: " + k + " has " + std::to_string(rows) +
-                        " rows, which is not (2w-1)^2 for a square window");
-        const int64_t window = (side + 1) / 2;
-        indices[k.substr(0, k.size() - tableSuffix.size()) + ".attn.relative_position_index"] =
-            swinRelativePositionIndex(window, window);
-    }
-    out.insert(indices.begin(), indices.end());
-    return out;
-}
+[[maybe_unused]] const bool registered = registerBackboneFamily([] {
+    BackboneFamily f;
+    f.name = "swin";
+    f.displayName = "Swin";
+    f.presets = {{"swin_t", SwinConfig{}.toJson(), {"swin_tiny_patch4_window7_224"}}};
+    f.standardPreset = "swin_t";
+    f.build = [](const json& c) { return makeSwin(SwinConfig::fromJson(c)); };
+    f.completeConfig = [](const json& c) { return SwinConfig::fromJson(c).toJson(); };
+    f.classifierPrefixes = {"head."};
+    f.recognises = looksLikeSwin;
+    f.timmKeys = R"(patch_embed\.|layers\.\d+\.(blocks|downsample)\.|head\.fc\.)";
+    f.torchvisionKeys = R"(features\.\d+\.)";
+    f.timmToTorchvision = swinTimmToTorchvision;
+    f.inferConfig = inferSwinConfig;
+    f.referenceClasses = {"SwinTransformer"};
+    return f;
+}());
+
+}  // namespace
 
 }  // namespace lowclip::nn

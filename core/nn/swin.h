@@ -5,8 +5,10 @@
 // relative_position_index}, norm2, mlp.0, mlp.3), features.{2,4,..} = PatchMerging (norm,
 // reduction), then norm and head. Shifted windows with the attention mask; the shift is 0 along a
 // side whose (padded) size is <= the window; feature maps not divisible by the window are padded.
-// Configuration schema: core/nn/backbone.h.
+// Configuration schema: core/nn/backbone.h;
+// the family is registered in the .cpp (core/nn/backbone_registry.h).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -39,11 +41,20 @@ Backbone makeSwin(const SwinConfig& config);
 // torchvision's relative_position_index for a window (wh, ww): [wh*ww*wh*ww] int64.
 at::Tensor swinRelativePositionIndex(int64_t windowH, int64_t windowW);
 
+// ---- reading checkpoints (core/nn/swin_checkpoint.cpp) ----
+
 // timm swin_tiny_patch4_window7_224-style names (patch_embed.{proj,norm}, layers.i.blocks.j.{norm1,
 // attn.*, norm2, mlp.fc1, mlp.fc2}, layers.i.downsample.{norm,reduction}, norm, head[.fc]) ->
 // torchvision names. Both timm layouts are accepted (downsample at the start of stage i, timm >= 0.9,
 // or at the end of stage i-1, older); relative_position_index is regenerated from the table size
 // (square windows), attn_mask buffers are dropped.
 io::TensorMap swinTimmToTorchvision(const io::TensorMap& timmWeights);
+
+// The Swin configuration (without num_classes) whose parameters have the shapes of torchvision-named
+// weights without a classifier; throws lowclip::Error prefixed with `what` naming what it cannot read.
+nlohmann::json inferSwinConfig(const io::TensorMap& weights, const std::string& what);
+
+// Whether state-dict keys (torchvision or timm names) look like a Swin's.
+bool looksLikeSwin(const io::TensorMap& weights);
 
 }  // namespace lowclip::nn

@@ -1,12 +1,11 @@
 #include "core/nn/vit.h"
 
 #include <cmath>
-#include <map>
-#include <regex>
 
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/backbone_registry.h"
 
 namespace lowclip::nn {
 
@@ -319,65 +318,36 @@ private:
 
 Backbone makeVit(const VitConfig& config) { return std::make_shared<VitImpl>(config); }
 
-// ---------------------------------------------------------------------------------------------
-// timm names
 
-io::TensorMap vitTimmToTorchvision(const io::TensorMap& timm) {
-    static const std::regex blockRe(R"(^blocks\.(\d+)\.(.+)$)");
-    static const std::map<std::string, std::string> blockParts = {
-        {"norm1.weight", "ln_1.weight"},
-        {"norm1.bias", "ln_1.bias"},
-        {"attn.qkv.weight", "self_attention.in_proj_weight"},
-        {"attn.qkv.bias", "self_attention.in_proj_bias"},
-        {"attn.proj.weight", "self_attention.out_proj.weight"},
-        {"attn.proj.bias", "self_attention.out_proj.bias"},
-        {"norm2.weight", "ln_2.weight"},
-        {"norm2.bias", "ln_2.bias"},
-        {"mlp.fc1.weight", "mlp.0.weight"},
-        {"mlp.fc1.bias", "mlp.0.bias"},
-        {"mlp.fc2.weight", "mlp.3.weight"},
-        {"mlp.fc2.bias", "mlp.3.bias"},
+// ---------------------------------------------------------------------------------------------
+// the family
+
+namespace {
+
+[[maybe_unused]] const bool registered = registerBackboneFamily([] {
+    BackboneFamily f;
+    f.name = "vit";
+    f.displayName = "ViT";
+    f.presets = {{"vit_b_16", VitConfig{}.toJson(), {"vit_base_patch16_224"}}};
+    f.standardPreset = "vit_b_16";
+    f.build = [](const json& c) { return makeVit(VitConfig::fromJson(c)); };
+    f.completeConfig = [](const json& c) { return VitConfig::fromJson(c).toJson(); };
+    f.classifierPrefixes = {"heads."};
+    f.recognises = looksLikeVit;
+    f.timmKeys = R"(blocks\.\d+\.|patch_embed\.|cls_token$|pos_embed$|fc_norm\.)";
+    f.torchvisionKeys = R"(conv_proj\.|class_token$|encoder\.(layers\.|pos_embedding$|ln\.)|heads\.)";
+    f.timmToTorchvision = vitTimmToTorchvision;
+    // timm's global_pool='avg' models carry fc_norm (mapped to encoder.ln) and pool the patch tokens.
+    f.timmConfig = [](const io::TensorMap& timm, json& config) {
+        if (timm.count("fc_norm.weight")) config["global_pool"] = "avg";
+        config["pos_embed_resample"] = "timm";
     };
-    static const std::map<std::string, std::string> topLevel = {
-        {"cls_token", "class_token"},
-        {"pos_embed", "encoder.pos_embedding"},
-        {"patch_embed.proj.weight", "conv_proj.weight"},
-        {"patch_embed.proj.bias", "conv_proj.bias"},
-        {"norm.weight", "encoder.ln.weight"},
-        {"norm.bias", "encoder.ln.bias"},
-        {"fc_norm.weight", "encoder.ln.weight"},
-        {"fc_norm.bias", "encoder.ln.bias"},
-        {"head.weight", "heads.head.weight"},
-        {"head.bias", "heads.head.bias"},
-        {"pre_logits.fc.weight", "heads.pre_logits.weight"},
-        {"pre_logits.fc.bias", "heads.pre_logits.bias"},
-    };
-    if (timm.count("norm.weight") && timm.count("fc_norm.weight"))
-        throw Error("timm vit weights have both norm and fc_norm: a final norm before and after pooling is not "
-                    "supported");
-    io::TensorMap out;
-    std::vector<std::string> unknown;
-    for (const auto& [k, v] : timm) {
-        std::smatch m;
-        std::string name;
-        if (std::regex_match(k, m, blockRe)) {
-            auto it = blockParts.find(m[2].str());
-            if (it != blockParts.end()) name = "encoder.layers.encoder_layer_" + m[1].str() + "." + it->second;
-        } else {
-            auto it = topLevel.find(k);
-            if (it != topLevel.end()) name = it->second;
-        }
-        if (name.empty()) unknown.push_back(k);
-        else out[name] = v;
-    }
-    if (!unknown.empty()) {
-        std::string list;
-        for (size_t i = 0; i < unknown.size() && i < 10; ++i) list += (i ? ", " : "") + unknown[i];
-        throw Error("timm vit weights: cannot map " + std::to_string(unknown.size()) +
-                    " key(s) to torchvision names (layer scale, register tokens, q/k norms are not supported): " +
-                    list + (unknown.size() > 10 ? ", ..." : ""));
-    }
-    return out;
-}
+    f.inferConfig = inferVitConfig;
+    f.referenceClasses = {"VisionTransformer"};
+    f.globalPools = {"token", "avg"};
+    return f;
+}());
+
+}  // namespace
 
 }  // namespace lowclip::nn

@@ -4,7 +4,8 @@
 // self_attention.{in_proj_weight, in_proj_bias, out_proj}, ln_2, mlp.0, mlp.3}, encoder.ln,
 // heads.{pre_logits,head}. Inputs whose patch grid differs from image_size / patch_size get the
 // position embedding resampled at forward (the stored one keeps its size).
-// Configuration schema: core/nn/backbone.h.
+// Configuration schema: core/nn/backbone.h;
+// the family is registered in the .cpp (core/nn/backbone_registry.h).
 #include <cstdint>
 #include <string>
 
@@ -42,8 +43,17 @@ Backbone makeVit(const VitConfig& config);
 at::Tensor resamplePositionEmbedding(const at::Tensor& posEmbedding, int64_t newH, int64_t newW,
                                      const std::string& mode = "torchvision", int64_t prefixTokens = 1);
 
+// ---- reading checkpoints (core/nn/vit_checkpoint.cpp) ----
+
 // timm vit_base_patch16_224-style names (cls_token, pos_embed, patch_embed.proj, blocks.i.{norm1,
 // attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}, norm or fc_norm, head) -> torchvision names.
 io::TensorMap vitTimmToTorchvision(const io::TensorMap& timmWeights);
+
+// The ViT configuration (without num_classes) whose parameters have the shapes of torchvision-named
+// weights without a classifier; throws lowclip::Error prefixed with `what` naming what it cannot read.
+nlohmann::json inferVitConfig(const io::TensorMap& weights, const std::string& what);
+
+// Whether state-dict keys (torchvision or timm names) look like a ViT's.
+bool looksLikeVit(const io::TensorMap& weights);
 
 }  // namespace lowclip::nn
