@@ -28,10 +28,6 @@ bool startsWith(const std::string& s, const std::string& prefix) {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
-bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // ---- tokenizer normalization names in lowclip.json (text::normalizationName's spelling) ----
 
 const char* normalizationKey(text::TextNormalization n) {
