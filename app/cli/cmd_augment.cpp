@@ -2,6 +2,7 @@
 // Writes a grid of `count` tiles: the photo as the model sees it (resize + centre crop) first, then
 // count - 1 augmented samples drawn one after another from one generator seeded with `seed`.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iostream>
 #include <random>
@@ -19,7 +20,11 @@ using namespace lowclip;
 int runAugment(cli::Args& args) {
     const std::string input = args.positional(0, "IMAGE");
     const auto out = args.option("out");
-    const long long seed = std::stoll(args.option("seed", "0"));
+    const std::string seedText = args.option("seed", "0");
+    long long seed = 0;
+    const auto parsed = std::from_chars(seedText.data(), seedText.data() + seedText.size(), seed);
+    if (seedText.empty() || parsed.ec != std::errc() || parsed.ptr != seedText.data() + seedText.size())
+        throw cli::UsageError("--seed needs an integer, got '" + seedText + "'");
     const int count = args.intOption("count", 16);
     const int size = args.intOption("size", 224);
     const bool withCrop = args.flag("with-crop");

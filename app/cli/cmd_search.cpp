@@ -25,7 +25,7 @@ int runSearch(lowclip::cli::Args& args) {
 }
 
 const std::string gUsage = std::string(lowclip::cli::ws::kWorkspaceUsage) +
-                           " [--model NAME|BUNDLE] [--device D] [--text-precision float32|bfloat16]\n       " +
+                           " [--model NAME|BUNDLE] [--device D] [--text-precision float32|bfloat16|int8|auto]\n       " +
                            lowclip::cli::ws::kFilterUsage + " [--json] QUERY...";
 
 lowclip::cli::Command reg{"search", "Find photos in a library from a sentence", gUsage.c_str(), runSearch, {"json"}};

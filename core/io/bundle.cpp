@@ -15,6 +15,7 @@
 #include "core/io/formats/safetensors.h"
 #include "core/io/formats/torch_archive.h"
 #include "core/nn/runtime.h"
+#include "core/nn/backbone_registry.h"
 #include "core/nn/state_dict.h"
 #include "core/text/tokenizer.h"
 #include "core/util/atomic_file.h"
@@ -44,9 +45,7 @@ std::string folderName(const std::string& dir) {
 // A backbone configuration with the family's defaults filled in and "4 x" written out, so that
 // equal architectures compare equal without building them.
 nlohmann::json canonicalBackbone(const std::string& family, const nlohmann::json& config) {
-    static const std::map<std::string, std::string> standard = {
-        {"efficientnet", "efficientnet_b0"}, {"resnet", "resnet50"}, {"vit", "vit_b_16"}, {"swin", "swin_t"}};
-    nlohmann::json c = nn::presetConfig(standard.at(family));
+    nlohmann::json c = nn::presetConfig(nn::backboneFamilyOf(family).standardPreset);
     if (config.is_object())
         for (auto it = config.begin(); it != config.end(); ++it) c[it.key()] = it.value();
     c["num_classes"] = 0;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/util/json_config.h"
 #include "core/text/basic_tokenizer.h"
 #include "core/text/unicode.h"
 #include "core/text/vocab_builder.h"
@@ -260,13 +261,7 @@ namespace {
 std::optional<nlohmann::json> readJsonIfPresent(const std::filesystem::path& p) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-    std::ifstream f(p, std::ios::binary);
-    if (!f) throw Error("cannot open '" + p.string() + "'");
-    try {
-        return nlohmann::json::parse(f);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error("'" + p.string() + "' is not valid JSON: " + e.what());
-    }
+    return util::readJsonFile(p.string());  // bounded, typed errors without the parser's text
 }
 
 std::optional<bool> boolField(const std::optional<nlohmann::json>& j, const std::filesystem::path& file,

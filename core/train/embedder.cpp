@@ -60,8 +60,18 @@ public:
     BundleEmbedder(const std::string& dir, const std::string& device, TextPrecision textPrecision) {
         loaded_ = io::loadBundle(dir, device);
         device_ = nn::pickDevice(device);
-        if (textPrecision == TextPrecision::BFloat16)
-            loaded_.model->textEncoder->setInferencePrecision(nn::BertPrecision::BFloat16);
+        switch (textPrecision) {
+            case TextPrecision::Float32: break;
+            case TextPrecision::BFloat16:
+                loaded_.model->textEncoder->setInferencePrecision(nn::BertPrecision::BFloat16);
+                break;
+            case TextPrecision::Int8:
+                loaded_.model->textEncoder->setInferencePrecision(nn::BertPrecision::Int8);
+                break;
+            case TextPrecision::Fastest:
+                loaded_.model->textEncoder->setInferencePrecision(nn::fastestBertPrecision());
+                break;
+        }
         const nn::ClipConfig& c = loaded_.config;
         spec_.imageSize = c.imageSize;
         spec_.resizeSize = c.resizeSize;
@@ -164,7 +174,9 @@ private:
 TextPrecision parseTextPrecision(const std::string& name) {
     if (name == "float32" || name == "fp32") return TextPrecision::Float32;
     if (name == "bfloat16" || name == "bf16") return TextPrecision::BFloat16;
-    throw Error("text precision must be float32 or bfloat16, got \"" + name + "\"");
+    if (name == "int8") return TextPrecision::Int8;
+    if (name == "auto" || name == "fastest") return TextPrecision::Fastest;
+    throw Error(ErrorCode::InvalidArgument, "text precision must be float32, bfloat16, int8 or auto, got \"" + name + "\"");
 }
 
 std::unique_ptr<Embedder> loadEmbedder(const std::string& bundleDir, const std::string& device,

@@ -27,10 +27,13 @@ public:
 
 // Weights the text tower reads when encoding texts on the CPU: Float32 (exact), or BFloat16 copies of
 // the BERT matrices for small batches (typed queries: half the bytes per query on CPUs with AVX-512
-// BF16; bench_bert prints the speed and the distance from float32; see nn::BertPrecision). Images are
+// BF16), or Int8 (int8 BERT matrices with per-channel scales and per-row quantized activations: less
+// arithmetic on AVX2 and VNNI CPUs). Fastest picks the fastest of them this CPU runs within the bounds
+// stated in nn::BertPrecision. bench_bert prints the speed and the distance from float32. Images are
 // always encoded in float32.
-enum class TextPrecision { Float32, BFloat16 };
-// "float32" / "bfloat16" (also "fp32", "bf16"); throws lowclip::Error for anything else.
+enum class TextPrecision { Float32, BFloat16, Int8, Fastest };
+// "float32" / "bfloat16" / "int8" / "auto" (also "fp32", "bf16", "fastest"); throws lowclip::Error
+// (InvalidArgument) for anything else.
 TextPrecision parseTextPrecision(const std::string& name);
 
 // Opens a model bundle folder (lowclip.json, model.safetensors, vocab.txt) for inference on

@@ -242,3 +242,21 @@ TEST_CASE("search, caption list and errors under --json: bytes that are not UTF-
 }
 
 LOWCLIP_TEST_MAIN()
+
+TEST_CASE("numbers typed as arguments: a usage error naming the argument, never the parser's text") {
+    Folders f("numbers");
+    REQUIRE(cli(f.with({"index", "--add-root", f.photos})).status == 0);
+    const std::vector<std::vector<std::string>> bad = {
+        f.with({"caption", "delete", "abc"}),
+        {"augment", f.photos + "/nothing.png", "--out", tempDir() + "/grid.png", "--seed", "abc"},
+        {"augment", f.photos + "/nothing.png", "--out", tempDir() + "/grid.png", "--seed", "99999999999999999999"},
+        f.with({"search", "x", "--k", "ten"}),
+    };
+    for (const auto& args : bad) {
+        Run r = cli(args);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("sto") == std::string::npos);  // no std::stoll / stoi text
+        CHECK(r.err.find("what()") == std::string::npos);
+        CHECK(!r.err.empty());
+    }
+}

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -479,4 +480,28 @@ TEST_CASE("relevance marks: a second mark of a photo for a query replaces the fi
     CHECK(codeOf([&] { w->feedback("  ", a, true); }) == ErrorCode::InvalidArgument);
     CHECK(codeOf([&] { w->feedback("x", b + 1000, true); }) == ErrorCode::PhotoNotFound);
     CHECK(w->feedbackMarks().size() == 2);
+}
+
+TEST_CASE("text precision: int8 and auto query vectors stay within cosine 0.99 of float32; bad names are typed") {
+    Fixture f(0);
+    writeTinyBundle(f.modelDir("tiny"), 3);
+    CHECK(train::parseTextPrecision("int8") == train::TextPrecision::Int8);
+    CHECK(train::parseTextPrecision("auto") == train::TextPrecision::Fastest);
+    CHECK(codeOf([] { train::parseTextPrecision("int4"); }) == ErrorCode::InvalidArgument);
+    const std::vector<std::string> queries = {"qırmızı dairə", "mavi ulduz", "QIRMIZI DAİRƏ yaşıl kvadrat"};
+    auto reference = train::loadEmbedder(f.modelDir("tiny"), "cpu", train::TextPrecision::Float32)->encodeTexts(queries);
+    for (auto precision : {train::TextPrecision::Int8, train::TextPrecision::Fastest}) {
+        auto got = train::loadEmbedder(f.modelDir("tiny"), "cpu", precision)->encodeTexts(queries);
+        REQUIRE(got.size() == reference.size());
+        const size_t dim = reference.size() / queries.size();
+        for (size_t q = 0; q < queries.size(); ++q) {
+            double dot = 0, na = 0, nb = 0;
+            for (size_t i = q * dim; i < (q + 1) * dim; ++i) {
+                dot += double(got[i]) * reference[i];
+                na += double(got[i]) * got[i];
+                nb += double(reference[i]) * reference[i];
+            }
+            CHECK(dot / std::sqrt(na * nb) >= 0.99);
+        }
+    }
 }

@@ -118,7 +118,7 @@ TEST_CASE("bfloat16 text precision: the same bundle's query vectors, within bflo
         for (std::size_t k = 0; k < dim; ++k) dot += static_cast<double>(a[t * dim + k]) * b[t * dim + k];
         CHECK_MSG(dot > 0.999, texts[t] << ": cosine " << dot);  // both rows are unit vectors
     }
-    CHECK_THROWS_WITH(lowclip::train::parseTextPrecision("half"), lowclip::Error, "float32 or bfloat16");
+    CHECK_THROWS_WITH(lowclip::train::parseTextPrecision("half"), lowclip::Error, "float32, bfloat16, int8 or auto");
 }
 
 LOWCLIP_TEST_MAIN()

@@ -13,12 +13,10 @@ LinearKernels make(Isa level) {
         k.f32 = impl::f32Avx512;
         k.f32Lanes = 16;
         k.f32MaxRows = 64;
-    } else if (admits(level, Isa::Avx2)) {
-        k.f32Name = "avx2";
-        k.f32 = impl::f32Avx2;
-        k.f32Lanes = 8;
-        k.f32MaxRows = 32;
     }
+    // No float32 kernel below AVX-512: with 8 lanes the broadcast kernel lost to at::linear (OpenBLAS)
+    // on a 16-token mBERT-base query (bench_bert, LOWCLIP_CPU_ISA=avx2: p50 42.7 ms against 28.1 ms),
+    // so float32 queries on AVX2 CPUs use at::linear; int8 is their fast path.
     if (admits(level, Isa::Avx512Bf16)) {
         k.bf16Name = "avx512bf16";
         k.bf16 = impl::bf16Avx512;

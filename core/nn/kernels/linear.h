@@ -33,7 +33,7 @@ constexpr int kS8WeightMax = 63;   // |quantized weight| bound
 
 struct LinearKernels {
     Isa level = Isa::Scalar;       // the level the table was made for
-    const char* f32Name = "none";  // "avx512", "avx2" or "none" (then at::linear)
+    const char* f32Name = "none";  // "avx512" or "none" (then at::linear)
     F32Kernel f32 = nullptr;
     int f32Lanes = 0;              // rows per register
     int f32MaxRows = 0;            // most rows the float32 kernel takes
@@ -75,7 +75,6 @@ void dequantizeS8(const int32_t* acc, int64_t ldc, int64_t rows, const S8Weight&
 // The implementations of each family (defined in their own files).
 namespace impl {
 void f32Avx512(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t);
-void f32Avx2(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t);
 void bf16Avx512(const uint32_t*, const uint32_t*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t);
 void s8Scalar(const uint8_t*, int64_t, const int8_t*, int64_t, int64_t, int64_t, int32_t*, int64_t);
 void s8Avx2(const uint8_t*, int64_t, const int8_t*, int64_t, int64_t, int64_t, int32_t*, int64_t);

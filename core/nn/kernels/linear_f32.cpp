@@ -43,41 +43,14 @@ __attribute__((target("avx512f,fma"))) void tile512(const float* xt, const float
         for (int v = 0; v < MV; ++v) _mm512_storeu_ps(yt + (j * MV + v) * 16, acc[j][v]);
 }
 
-template <int MV, int NR>
-__attribute__((target("avx2,fma"))) void tile256(const float* xt, const float* w, int64_t ldw, const float* b,
-                                                 float* yt, int64_t k) {
-    __m256 acc[NR][MV];
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) acc[j][v] = _mm256_set1_ps(b ? b[j] : 0.0f);
-    for (int64_t p = 0; p < k; ++p) {
-        __m256 xv[MV];
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) xv[v] = _mm256_loadu_ps(xt + (p * MV + v) * 8);
-#pragma GCC unroll 8
-        for (int j = 0; j < NR; ++j) {
-            const __m256 wj = _mm256_broadcast_ss(w + j * ldw + p);
-#pragma GCC unroll 4
-            for (int v = 0; v < MV; ++v) acc[j][v] = _mm256_fmadd_ps(wj, xv[v], acc[j][v]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-        for (int v = 0; v < MV; ++v) _mm256_storeu_ps(yt + (j * MV + v) * 8, acc[j][v]);
-}
-
 // Output features [n0, n1) in tiles of NR, the remainder one by one.
 template <int Lanes, int MV, int NR>
 void range(const float* xt, const float* w, const float* b, float* yt, int64_t k, int64_t n0, int64_t n1) {
     int64_t n = n0;
     auto tile = [&](auto nr, int64_t at) {
         constexpr int R = decltype(nr)::value;
-        if constexpr (Lanes == 16)
-            tile512<MV, R>(xt, w + at * k, k, b ? b + at : nullptr, yt + at * MV * 16, k);
-        else
-            tile256<MV, R>(xt, w + at * k, k, b ? b + at : nullptr, yt + at * MV * 8, k);
+        static_assert(Lanes == 16, "one register of 16 floats per input feature");
+        tile512<MV, R>(xt, w + at * k, k, b ? b + at : nullptr, yt + at * MV * 16, k);
     };
     for (; n + NR <= n1; n += NR) tile(std::integral_constant<int, NR>{}, n);
     for (; n < n1; ++n) tile(std::integral_constant<int, 1>{}, n);
@@ -95,20 +68,9 @@ void f32Avx512(const float* xt, const float* w, const float* b, float* yt, int64
     }
 }
 
-void f32Avx2(const float* xt, const float* w, const float* b, float* yt, int64_t in, int64_t mv, int64_t n0,
-             int64_t n1) {
-    switch (mv) {
-        case 1: range<8, 1, 8>(xt, w, b, yt, in, n0, n1); break;
-        case 2: range<8, 2, 6>(xt, w, b, yt, in, n0, n1); break;
-        case 3: range<8, 3, 4>(xt, w, b, yt, in, n0, n1); break;
-        default: range<8, 4, 2>(xt, w, b, yt, in, n0, n1); break;
-    }
-}
-
 bool x86Build() { return true; }
 #else
 void f32Avx512(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t) {}
-void f32Avx2(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t) {}
 bool x86Build() { return false; }
 #endif
 
