@@ -15,6 +15,7 @@
 #include "core/train/trainer.h"
 #include "core/vision/encode.h"
 #include "tests/support/testing.h"
+#include "tests/train/tiny_model.h"
 
 namespace fs = std::filesystem;
 using namespace lowclip;
@@ -22,40 +23,9 @@ using namespace lowclip::train;
 
 namespace {
 
-struct Tiny {
-    std::unique_ptr<SyntheticWorld> world;
-    std::vector<std::string> vocab;
-    std::shared_ptr<text::WordPieceTokenizer> tokenizer;
-    nn::ClipConfig config;
-};
+using testsupport::makeTiny;
+using testsupport::Tiny;
 
-Tiny makeTiny(double dropout = 0.0) {
-    Tiny t;
-    WorldConfig wc;
-    wc.imageSize = 16;
-    wc.seed = 2;
-    t.world = std::make_unique<SyntheticWorld>(wc);
-    text::VocabBuilderOptions vo;
-    vo.vocabSize = 120;
-    vo.lowercase = true;
-    t.vocab = text::buildWordPieceVocab(t.world->corpus(50, 1), vo);
-    t.tokenizer = std::make_shared<text::WordPieceTokenizer>(t.vocab, true);
-    DemoOptions o;
-    o.imageSize = 16;
-    o.hidden = 16;
-    o.layers = 2;
-    o.heads = 2;
-    o.intermediate = 32;
-    o.stagePlanes = {8, 16};
-    o.stageLayers = {1, 1};
-    o.projectionDim = 16;
-    o.maxTextLength = 24;
-    t.config = demoClipConfig(o, t.vocab.size());
-    t.config.text.hiddenDropout = dropout;
-    t.config.text.attentionDropout = dropout;
-    t.config.dropout = dropout;
-    return t;
-}
 
 std::unique_ptr<WorldBatchSource> makeSource(const Tiny& t, std::size_t batch, std::size_t perEpoch, std::uint64_t seed = 4) {
     WorldSourceOptions so;
