@@ -29,7 +29,7 @@ bool startsWith(const std::string& s, const std::string& prefix) {
 
 io::TensorMap efficientNetTimmToTorchvision(const io::TensorMap& timm) {
     // Which timm blocks are inverted residuals (have conv_pwl) rather than depthwise-separable.
-    static const std::regex blockRe(R"(^blocks\.(\d+)\.(\d+)\.(.+)$)");
+    static const std::regex blockRe(R"(^blocks\.(\d{1,6})\.(\d{1,6})\.(.+)$)");
     std::set<std::string> inverted;
     for (const auto& [k, v] : timm) {
         std::smatch m;

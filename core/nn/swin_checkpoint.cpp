@@ -32,8 +32,8 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 // timm names
 
 io::TensorMap swinTimmToTorchvision(const io::TensorMap& timm) {
-    static const std::regex blockRe(R"(^layers\.(\d+)\.blocks\.(\d+)\.(.+)$)");
-    static const std::regex downRe(R"(^layers\.(\d+)\.downsample\.((norm|reduction)\.(weight|bias))$)");
+    static const std::regex blockRe(R"(^layers\.(\d{1,6})\.blocks\.(\d{1,6})\.(.+)$)");
+    static const std::regex downRe(R"(^layers\.(\d{1,6})\.downsample\.((norm|reduction)\.(weight|bias))$)");
     static const std::map<std::string, std::string> blockParts = {
         {"norm1.weight", "norm1.weight"},
         {"norm1.bias", "norm1.bias"},

@@ -28,7 +28,7 @@ bool startsWith(const std::string& s, const std::string& prefix) {
 // timm names
 
 io::TensorMap vitTimmToTorchvision(const io::TensorMap& timm) {
-    static const std::regex blockRe(R"(^blocks\.(\d+)\.(.+)$)");
+    static const std::regex blockRe(R"(^blocks\.(\d{1,6})\.(.+)$)");
     static const std::map<std::string, std::string> blockParts = {
         {"norm1.weight", "ln_1.weight"},
         {"norm1.bias", "ln_1.bias"},

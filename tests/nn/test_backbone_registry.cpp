@@ -252,3 +252,25 @@ TEST_CASE("registration refuses taken names and incomplete families") {
 }
 
 LOWCLIP_TEST_MAIN()
+
+TEST_CASE("timm converters: a block number too long for an integer is an unknown key, not a parser error") {
+    const std::string huge = "99999999999999999999";  // beyond int64
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"efficientnet_b0", "blocks." + huge + ".0.conv_pw.weight"},
+        {"efficientnet_b0", "blocks.0." + huge + ".bn1.weight"},
+        {"swin_t", "layers." + huge + ".blocks.0.norm1.weight"},
+        {"swin_t", "layers.0.downsample" + huge + ".norm.weight"},
+        {"vit_b_16", "blocks." + huge + ".norm1.weight"},
+    };
+    for (const auto& [arch, key] : cases) {
+        io::TensorMap weights;
+        weights[key] = torch::zeros({2});
+        std::string message;
+        try {
+            nn::timmToTorchvision(arch, weights);
+        } catch (const lowclip::Error& e) {
+            message = e.what();
+        }
+        CHECK_MSG(message.find("cannot map") != std::string::npos, arch << " " << key << ": '" << message << "'");
+    }
+}
