@@ -1,8 +1,13 @@
 // Runs a fuzz target's entry point over every file of the folders given (a seed corpus), without
 // libFuzzer: the corpus replay that CTest runs in the ordinary build. Exits non-zero when a folder is
-// missing or empty; a crash or an escaped exception fails the test by itself.
+// missing or empty, or when the process's peak memory (resident set) passed $LOWCLIP_REPLAY_MAX_RSS_MB
+// (CTest sets 1536: no input may make a loader take more than 1.5 GB); a crash or an escaped exception
+// fails the test by itself.
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -28,6 +33,13 @@ int main(int argc, char** argv) {
             ++files;
         }
     }
-    std::printf("replayed %zu inputs\n", files);
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const long peakMb = usage.ru_maxrss / 1024;
+    std::printf("replayed %zu inputs, peak resident memory %ld MB\n", files, peakMb);
+    if (const char* limit = std::getenv("LOWCLIP_REPLAY_MAX_RSS_MB"); limit && *limit && peakMb > std::atol(limit)) {
+        std::fprintf(stderr, "peak resident memory %ld MB is over the limit of %s MB\n", peakMb, limit);
+        return 1;
+    }
     return files > 0 ? 0 : 1;
 }

@@ -6,6 +6,7 @@
 
 #include "app/cli/command.h"
 #include "core/nn/runtime.h"
+#include "core/util/stderr_filter.h"
 
 namespace lowclip::cli {
 
@@ -158,6 +159,9 @@ void printHelp() {
 int main(int argc, char** argv) {
     using namespace lowclip::cli;
     lowclip::nn::keepFreedMemory();
+    // libpng's, libjpeg's, libtiff's and OpenCV's own lines stay off the terminal (core/vision reports
+    // a broken photo in its own words).
+    lowclip::util::installStderrFilter();
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         printHelp();
         return argc < 2 ? 2 : 0;

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/io/formats/safetensors.h"
 #include "core/io/formats/torch_archive.h"
+#include "core/nn/allocation_budget.h"
 #include "core/nn/runtime.h"
 #include "core/nn/backbone_registry.h"
 #include "core/nn/state_dict.h"
@@ -293,10 +294,22 @@ Opened openFiles(const std::string& dir) {
     return o;
 }
 
-nn::DualEncoder buildModel(const std::string& dir, const nn::ClipConfig& config) {
+// Builds the model that lowclip.json describes. What the construction may allocate is capped by the
+// weights it is meant to hold (their bytes, 3 times over for float32 parameters of half-precision
+// weights and initialisation, plus 128 MiB): a configuration that does not match its weights is
+// refused before it takes the memory, whatever its numbers say.
+nn::DualEncoder buildModel(const std::string& dir, const nn::ClipConfig& config, const TensorMap& weights) {
     const std::string what = "model bundle '" + dir + "': cannot build the model its lowclip.json describes";
+    std::size_t weightBytes = 0;
+    for (const auto& [name, t] : weights) weightBytes += static_cast<std::size_t>(t.nbytes());
+    const std::size_t cap = 3 * weightBytes + (std::size_t{128} << 20);
     try {
+        nn::AllocationBudget budget(cap);
         return nn::DualEncoder(config);
+    } catch (const nn::AllocationBudgetExceeded&) {
+        const std::string why = "its sizes need more memory than its " + std::string(kBundleWeightsFile) + " (" +
+                                std::to_string(weightBytes >> 20) + " MiB) can fill";
+        throw Error(ErrorCode::InvalidFile, what + ": " + why, {{"path", dir}, {"reason", why}});
     } catch (const Error& e) {
         throw Error(ErrorCode::InvalidFile, what + ": " + e.what(), {{"path", dir}, {"reason", e.what()}});
     } catch (const std::bad_alloc&) {
@@ -488,7 +501,7 @@ BundleInfo readBundleInfo(const std::string& dir) {
 
 void validateBundle(const std::string& dir) {
     Opened o = openFiles(dir);
-    nn::DualEncoder model = buildModel(dir, o.config);
+    nn::DualEncoder model = buildModel(dir, o.config, o.weights);
     checkFits(dir, nn::stateDict(*model), o.weights);
 }
 
@@ -496,7 +509,7 @@ LoadedBundle loadBundle(const std::string& dir, const std::string& device) {
     c10::Device dev = nn::pickDevice(device);
     Opened o = openFiles(dir);
     LoadedBundle b;
-    b.model = buildModel(dir, o.config);
+    b.model = buildModel(dir, o.config, o.weights);
     checkFits(dir, nn::stateDict(*b.model), o.weights);
     nn::loadStateDict(*b.model, o.weights, /*strict=*/true, "model in bundle '" + dir + "'");
     b.model->to(dev);
@@ -555,7 +568,7 @@ namespace lowclip::io {
 BundleInfo importBundle(const std::string& sourceDir, const std::string& out) {
     Opened o = openFiles(sourceDir);
     {
-        nn::DualEncoder model = buildModel(sourceDir, o.config);
+        nn::DualEncoder model = buildModel(sourceDir, o.config, o.weights);
         checkFits(sourceDir, nn::stateDict(*model), o.weights);
     }
     if (fs::exists(out) && fs::equivalent(fs::path(sourceDir), fs::path(out)))

@@ -77,7 +77,10 @@ std::vector<TsvLine> parseCaptionTsv(std::istream& in) {
             continue;
         }
         TsvLine t{lineNo, tsvUnescape(line.substr(0, tab)), trimCaption(tsvUnescape(line.substr(tab + 1))), {}};
-        if (t.text.empty()) t.problem = "empty caption";
+        if (t.path.empty())
+            t.problem = "empty path";
+        else if (t.text.empty())
+            t.problem = "empty caption";
         out.push_back(std::move(t));
     }
     return out;
@@ -85,7 +88,14 @@ std::vector<TsvLine> parseCaptionTsv(std::istream& in) {
 
 std::string formatCaptionTsv(const std::vector<std::pair<std::string, std::string>>& rows) {
     std::string out;
-    for (const auto& [path, text] : rows) out += tsvEscape(path) + "\t" + tsvEscape(text) + "\n";
+    for (const auto& [path, text] : rows) {
+        std::string p = tsvEscape(path);
+        // A line starting with '#' would read back as a comment, and one starting with a byte-order
+        // mark would lose it on the first line: a backslash in front keeps that first byte as it is
+        // (tsvUnescape drops the backslash).
+        if (!p.empty() && (p[0] == '#' || static_cast<unsigned char>(p[0]) == 0xEF)) p.insert(0, 1, '\\');
+        out += p + "\t" + tsvEscape(text) + "\n";
+    }
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/library/fs_util.h"
+#include "core/util/fault_injection.h"
 
 namespace lowclip::library {
 
@@ -37,7 +38,7 @@ std::shared_ptr<VectorIndex> IndexRegistry::open(const std::string& modelId) {
         // check below sends every photo of this model back to be embedded.
         for (const char* ext : {".hnsw", ".journal"}) {
             std::string p = base + ext;
-            if (pathExists(p)) std::rename(p.c_str(), (p + ".corrupt").c_str());
+            if (pathExists(p)) util::faultableRename(p.c_str(), (p + ".corrupt").c_str());
         }
         index = VectorIndex::open(base, row->dim, true);
         rebuilt = true;

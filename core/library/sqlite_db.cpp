@@ -2,11 +2,99 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
+#include <mutex>
+
 #include "core/error.h"
+#include "core/util/fault_injection.h"
 
 namespace lowclip::library {
 
 namespace {
+
+// --- the fault-injecting VFS (tests only: see core/util/fault_injection.h) ------------------
+// A shim over the default VFS whose files pass xWrite, xTruncate and xSync, and whose xDelete,
+// through util::faultPoint(). Every other method goes straight to the default VFS.
+
+struct FaultFile {
+    sqlite3_file base;   // methods: kFaultIo
+    sqlite3_file* real;  // the default VFS's file, allocated right after this struct
+};
+
+sqlite3_vfs* defaultVfs() { return static_cast<sqlite3_vfs*>(sqlite3_vfs_find(nullptr)); }
+sqlite3_file* realOf(sqlite3_file* f) { return reinterpret_cast<FaultFile*>(f)->real; }
+
+int ffClose(sqlite3_file* f) { return realOf(f)->pMethods->xClose(realOf(f)); }
+int ffRead(sqlite3_file* f, void* b, int n, sqlite3_int64 o) { return realOf(f)->pMethods->xRead(realOf(f), b, n, o); }
+int ffWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
+    if (util::faultPoint(util::FaultKind::Write)) return SQLITE_IOERR_WRITE;
+    return realOf(f)->pMethods->xWrite(realOf(f), b, n, o);
+}
+int ffTruncate(sqlite3_file* f, sqlite3_int64 size) {
+    if (util::faultPoint(util::FaultKind::Write)) return SQLITE_IOERR_TRUNCATE;
+    return realOf(f)->pMethods->xTruncate(realOf(f), size);
+}
+int ffSync(sqlite3_file* f, int flags) {
+    if (util::faultPoint(util::FaultKind::Sync)) return SQLITE_IOERR_FSYNC;
+    return realOf(f)->pMethods->xSync(realOf(f), flags);
+}
+int ffFileSize(sqlite3_file* f, sqlite3_int64* size) { return realOf(f)->pMethods->xFileSize(realOf(f), size); }
+int ffLock(sqlite3_file* f, int l) { return realOf(f)->pMethods->xLock(realOf(f), l); }
+int ffUnlock(sqlite3_file* f, int l) { return realOf(f)->pMethods->xUnlock(realOf(f), l); }
+int ffCheckReserved(sqlite3_file* f, int* out) { return realOf(f)->pMethods->xCheckReservedLock(realOf(f), out); }
+int ffFileControl(sqlite3_file* f, int op, void* arg) { return realOf(f)->pMethods->xFileControl(realOf(f), op, arg); }
+int ffSectorSize(sqlite3_file* f) { return realOf(f)->pMethods->xSectorSize(realOf(f)); }
+int ffDeviceCharacteristics(sqlite3_file* f) { return realOf(f)->pMethods->xDeviceCharacteristics(realOf(f)); }
+int ffShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
+    return realOf(f)->pMethods->xShmMap(realOf(f), region, size, extend, out);
+}
+int ffShmLock(sqlite3_file* f, int offset, int n, int flags) { return realOf(f)->pMethods->xShmLock(realOf(f), offset, n, flags); }
+void ffShmBarrier(sqlite3_file* f) { realOf(f)->pMethods->xShmBarrier(realOf(f)); }
+int ffShmUnmap(sqlite3_file* f, int deleteFlag) { return realOf(f)->pMethods->xShmUnmap(realOf(f), deleteFlag); }
+int ffFetch(sqlite3_file* f, sqlite3_int64 o, int n, void** out) { return realOf(f)->pMethods->xFetch(realOf(f), o, n, out); }
+int ffUnfetch(sqlite3_file* f, sqlite3_int64 o, void* p) { return realOf(f)->pMethods->xUnfetch(realOf(f), o, p); }
+
+const sqlite3_io_methods kFaultIo = {3,           ffClose,     ffRead,      ffWrite,    ffTruncate,   ffSync,
+                                     ffFileSize,  ffLock,      ffUnlock,    ffCheckReserved, ffFileControl, ffSectorSize,
+                                     ffDeviceCharacteristics, ffShmMap, ffShmLock, ffShmBarrier, ffShmUnmap, ffFetch,
+                                     ffUnfetch};
+
+int fvOpen(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* outFlags) {
+    auto* real = static_cast<sqlite3_vfs*>(vfs->pAppData);
+    auto* ff = reinterpret_cast<FaultFile*>(file);
+    ff->real = reinterpret_cast<sqlite3_file*>(ff + 1);
+    ff->base.pMethods = nullptr;
+    int rc = real->xOpen(real, name, ff->real, flags, outFlags);
+    // The default VFS's files have at most version 3 of the methods; ours forward the same set.
+    if (ff->real->pMethods) ff->base.pMethods = &kFaultIo;
+    return rc;
+}
+
+int fvDelete(sqlite3_vfs* vfs, const char* name, int syncDir) {
+    if (util::faultPoint(util::FaultKind::Rename)) return SQLITE_IOERR_DELETE;
+    auto* real = static_cast<sqlite3_vfs*>(vfs->pAppData);
+    return real->xDelete(real, name, syncDir);
+}
+
+// Registered once, never the default; its name is what Db passes to sqlite3_open_v2 while armed.
+const char* faultVfsName() {
+    static sqlite3_vfs vfs;
+    static std::once_flag once;
+    static bool ok = false;
+    std::call_once(once, [] {
+        sqlite3_vfs* real = defaultVfs();
+        if (!real) return;
+        vfs = *real;
+        vfs.szOsFile = static_cast<int>(sizeof(FaultFile)) + real->szOsFile;
+        vfs.pNext = nullptr;
+        vfs.zName = "lowclip-fault";
+        vfs.pAppData = real;
+        vfs.xOpen = fvOpen;
+        vfs.xDelete = fvDelete;
+        ok = sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
+    });
+    return ok ? vfs.zName : nullptr;
+}
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     throw Error("library catalog: " + what + ": " + msg + " (SQLite code " + std::to_string(rc) + ")");
@@ -98,7 +186,7 @@ std::vector<std::uint8_t> Statement::bytes(int col) const {
 Db::Db(const std::string& path, bool readOnly) : readOnly_(readOnly), path_(path) {
     int flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;  // the owner serialises access itself
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, util::faultArmed() ? faultVfsName() : nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/library/fs_util.h"
 #include "core/util/atomic_file.h"
+#include "core/util/fault_injection.h"
 
 namespace lowclip::library {
 
@@ -119,7 +120,7 @@ std::string errnoText() { return std::strerror(errno); }
 
 void writeAll(int fd, const char* data, std::size_t size, const std::string& what) {
     while (size) {
-        ssize_t n = ::write(fd, data, size);
+        ssize_t n = util::faultableWrite(fd, data, size);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw Error("cannot write " + what + ": " + errnoText());
@@ -278,7 +279,7 @@ struct VectorIndex::Impl {
     void writeJournal(const std::string& records) {
         if (journalFd < 0 || records.empty()) return;
         writeAll(journalFd, records.data(), records.size(), journalPath());
-        if (::fdatasync(journalFd) != 0) throw Error("cannot flush " + journalPath() + " to disk: " + errnoText());
+        if (util::faultableFdatasync(journalFd) != 0) throw Error("cannot flush " + journalPath() + " to disk: " + errnoText());
         journalSize += records.size();
     }
 
@@ -379,7 +380,9 @@ struct VectorIndex::Impl {
         in.close();
         if (torn && writable) {
             // A crash in the middle of an append: drop the torn tail so new records follow good ones.
-            if (::truncate(journalPath().c_str(), static_cast<off_t>(pos)) != 0)
+            const int rc = util::faultPoint(util::FaultKind::Write) ? (errno = EIO, -1)
+                                                                    : ::truncate(journalPath().c_str(), static_cast<off_t>(pos));
+            if (rc != 0)
                 throw Error(ErrorCode::Io, "cannot repair " + journalPath() + ": " + errnoText(),
                             {{"path", journalPath()}, {"reason", errnoText()}});
         }
@@ -392,7 +395,7 @@ struct VectorIndex::Impl {
         journalProblem = why;
         if (!writable) return;
         const std::string aside = journalPath() + ".corrupt";
-        if (std::rename(journalPath().c_str(), aside.c_str()) != 0)
+        if (util::faultableRename(journalPath().c_str(), aside.c_str()) != 0)
             throw Error(ErrorCode::Io, "cannot set aside the damaged journal " + journalPath() + ": " + errnoText(),
                         {{"path", journalPath()}, {"reason", errnoText()}});
     }
@@ -410,6 +413,9 @@ struct VectorIndex::Impl {
 
     void saveSnapshot(const std::string& path) const {
         util::AtomicFileWriter out(path);
+        if (util::faultPoint(util::FaultKind::Write))
+            throw Error(ErrorCode::Io, "cannot write vector index " + path + ": " + std::strerror(EIO),
+                        {{"path", path}, {"reason", std::strerror(EIO)}});
         h->saveIndex(out.tempPath());  // hnswlib does not report write errors: check the size below
         std::int64_t got = fileSize(out.tempPath());
         if (got < 0 || static_cast<std::size_t>(got) != snapshotBytesExpected())

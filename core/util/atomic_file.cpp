@@ -13,6 +13,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/util/fault_injection.h"
 #include "core/util/paths.h"
 
 namespace lowclip::util {
@@ -67,7 +68,7 @@ void AtomicFileWriter::write(const void* data, std::size_t size) {
     if (done_) throw ioError(path_, "the file was already committed or given up");
     const auto* p = static_cast<const char*>(data);
     while (size > 0) {
-        ssize_t n = ::write(fd_, p, size);
+        ssize_t n = faultableWrite(fd_, p, size);
         if (n < 0) {
             if (errno == EINTR) continue;
             fail(std::strerror(errno));
@@ -88,11 +89,11 @@ void AtomicFileWriter::commit() {
         fd_ = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd_ < 0) fail(std::strerror(errno));
     }
-    if (::fsync(fd_) != 0) fail(std::string("cannot flush it to disk: ") + std::strerror(errno));
+    if (faultableFsync(fd_) != 0) fail(std::string("cannot flush it to disk: ") + std::strerror(errno));
     int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) fail(std::strerror(errno));
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) fail(std::strerror(errno));
+    if (faultableRename(temp_.c_str(), path_.c_str()) != 0) fail(std::strerror(errno));
     done_ = true;  // the temporary name is gone: nothing to remove any more
     syncFolder(parentDir(path_));
 }
@@ -106,7 +107,7 @@ void writeFileAtomically(const std::string& path, std::string_view data) {
 void syncFile(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw ioError(path, std::strerror(errno), "flush");
-    int rc = ::fsync(fd);
+    int rc = faultableFsync(fd);
     int err = errno;
     ::close(fd);
     if (rc != 0) throw ioError(path, std::strerror(err), "flush");
@@ -115,7 +116,7 @@ void syncFile(const std::string& path) {
 void syncFolder(const std::string& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;  // some file systems do not let a folder be opened; its renames are still atomic
-    int rc = ::fsync(fd);
+    int rc = faultableFsync(fd);
     int err = errno;
     ::close(fd);
     if (rc != 0 && err != EINVAL && err != EBADF && err != ENOTSUP) throw ioError(dir, std::strerror(err), "flush");

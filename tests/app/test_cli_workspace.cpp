@@ -45,9 +45,9 @@ std::string quote(const std::string& s) {
     return q + "'";
 }
 
-Run cli(const std::vector<std::string>& args) {
+Run cli(const std::vector<std::string>& args, const std::string& env = "") {
     const std::string out = tempDir() + "/stdout", err = tempDir() + "/stderr";
-    std::string cmd = quote(LOWCLIP_CLI_PATH);
+    std::string cmd = env + quote(LOWCLIP_CLI_PATH);
     for (const auto& a : args) cmd += " " + quote(a);
     cmd += " < /dev/null > " + quote(out) + " 2> " + quote(err);
     const int raw = std::system(cmd.c_str());
@@ -259,4 +259,66 @@ TEST_CASE("numbers typed as arguments: a usage error naming the argument, never 
         CHECK(r.err.find("what()") == std::string::npos);
         CHECK(!r.err.empty());
     }
+}
+
+namespace {
+// A 4x4 PNG with an ancillary chunk whose CRC is wrong and an iCCP chunk that is no profile: it
+// decodes, and libpng warns about both on stderr.
+std::string pngWithLibpngWarnings() {
+    auto be32 = [](std::uint32_t v) {
+        return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+    };
+    auto crc32 = [](const std::string& data) {
+        std::uint32_t c = 0xFFFFFFFFu;
+        for (unsigned char b : data) {
+            c ^= b;
+            for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        }
+        return c ^ 0xFFFFFFFFu;
+    };
+    auto chunk = [&](const std::string& type, const std::string& data, bool badCrc = false) {
+        return be32(static_cast<std::uint32_t>(data.size())) + type + data + be32(crc32(type + data) ^ (badCrc ? 1u : 0u));
+    };
+    const std::string ihdr = be32(4) + be32(4) + std::string("\x08\x02\x00\x00\x00", 5);
+    // IDAT: a stored (uncompressed) zlib stream of 4 rows, filter 0, RGB.
+    std::string raw;
+    for (int y = 0; y < 4; ++y) raw += std::string(1, '\0') + std::string(12, '\x80');
+    std::uint32_t a = 1, b = 0;
+    for (unsigned char c : raw) {
+        a = (a + c) % 65521;
+        b = (b + a) % 65521;
+    }
+    const auto n = static_cast<std::uint16_t>(raw.size());
+    std::string zlib = std::string("\x78\x01\x01", 3) + char(n & 0xFF) + char(n >> 8) + char(~n & 0xFF) + char((~n >> 8) & 0xFF) +
+                       raw + be32((b << 16) | a);
+    return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("tEXt", std::string("Comment\0hello", 13), true) +
+           chunk("iCCP", std::string("bad\0\0", 5) + "not a profile") + chunk("IDAT", zlib) + chunk("IEND", "");
+}
+}  // namespace
+
+TEST_CASE("index: libpng's, libjpeg's and OpenCV's own warnings stay off the terminal") {
+    Folders f("noise");
+    std::ofstream(f.photos + "/warns.png", std::ios::binary) << pngWithLibpngWarnings();
+    {
+        cv::Mat m(64, 64, CV_8UC3, cv::Scalar(30, 60, 200));
+        std::vector<uchar> buf;
+        cv::imencode(".jpg", m, buf);
+        buf.resize(buf.size() * 2 / 3);  // cut: "Premature end of JPEG file"
+        std::ofstream(f.photos + "/cut.jpg", std::ios::binary).write(reinterpret_cast<const char*>(buf.data()), buf.size());
+    }
+    const std::string bundle = tempDir() + "/bundle-noise";
+    writeTinyBundle(bundle, 4);
+    REQUIRE(cli(f.with({"import", "bundle", bundle, "--name", "noise"})).status == 0);
+    // With the libraries' diagnostics let through, they are there (so the check below means something).
+    Run loud = cli(f.with({"index", "--add-root", f.photos}), "LOWCLIP_LIBRARY_DIAGNOSTICS=1 ");
+    REQUIRE(loud.status == 0);
+    CHECK_MSG(loud.err.find("libpng warning") != std::string::npos, loud.err);
+    Folders g("noise2");
+    std::ofstream(g.photos + "/warns.png", std::ios::binary) << pngWithLibpngWarnings();
+    fs::copy_file(f.photos + "/cut.jpg", g.photos + "/cut.jpg");
+    REQUIRE(cli(g.with({"import", "bundle", bundle, "--name", "noise"})).status == 0);
+    Run quiet = cli(g.with({"index", "--add-root", g.photos}));
+    CHECK_MSG(quiet.status == 0, quiet.err);
+    for (const char* noise : {"libpng", "Corrupt JPEG", "Premature end", "[ WARN", "[ERROR", "TIFF"})
+        CHECK_MSG(quiet.err.find(noise) == std::string::npos, "stderr: " << quiet.err);
 }

@@ -5,3 +5,4 @@ lowclip_add_test(NAME test_search_planner SOURCES library/test_search_planner.cp
 lowclip_add_test(NAME test_library_concurrency SOURCES library/test_library_concurrency.cpp LIBS lowclip_library TIMEOUT 300)
 lowclip_add_test(NAME test_caption_tsv SOURCES library/test_caption_tsv.cpp LIBS lowclip_library TIMEOUT 60)
 lowclip_add_test(NAME test_library_hostile SOURCES library/test_library_hostile.cpp LIBS lowclip_library TIMEOUT 300)
+lowclip_add_test(NAME test_library_faults SOURCES library/test_library_faults.cpp LIBS lowclip_library TIMEOUT 600)

@@ -46,4 +46,21 @@ TEST_CASE("a line longer than the limit is refused without being kept, and readi
     CHECK(lines[2].text == "iki");
 }
 
+TEST_CASE("paths starting with '#' or a byte-order mark survive a round trip; an empty path is refused") {
+    const std::vector<std::pair<std::string, std::string>> rows = {
+        {"\xEF\xBB\xBF" "b.jpg", "iki"}, {"#2024/a.jpg", "bir"}, {"\\#c.jpg", "üç"}};
+    std::istringstream in(formatCaptionTsv(rows));
+    auto lines = parseCaptionTsv(in);
+    REQUIRE(lines.size() == 3);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        CHECK(lines[i].problem.empty());
+        CHECK(lines[i].path == rows[i].first);
+        CHECK(lines[i].text == rows[i].second);
+    }
+    std::istringstream empty("\tcaption without a path\n");
+    auto refused = parseCaptionTsv(empty);
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].problem == "empty path");
+}
+
 LOWCLIP_TEST_MAIN()
