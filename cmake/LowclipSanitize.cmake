@@ -23,9 +23,10 @@ if(LOWCLIP_BUILD_FUZZ)
   check_cxx_source_compiles("
 #include <cstdint>
 #include <cstddef>
-extern \"C\" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }" LOWCLIP_HAS_LIBFUZZER)
+extern \"C\" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }" LOWCLIP_COMPILER_HAS_LIBFUZZER)
   unset(CMAKE_REQUIRED_FLAGS)
-  if(LOWCLIP_HAS_LIBFUZZER)
+  if(LOWCLIP_COMPILER_HAS_LIBFUZZER)
+    set(LOWCLIP_HAS_LIBFUZZER ON)
     add_compile_options(-fsanitize=fuzzer-no-link,address -g)
     add_link_options(-fsanitize=address)
   else()

@@ -60,7 +60,11 @@ SnapshotHeader readSnapshotHeader(const std::string& path, int dim, std::int64_t
               readPod(in, h.maxLevel) && readPod(in, h.enterPoint) && readPod(in, h.maxM) && readPod(in, h.maxM0) &&
               readPod(in, h.M) && readPod(in, h.mult) && readPod(in, h.efConstruction);
     if (!ok) throw Error("vector index " + path + " is truncated (no complete header)");
-    if (h.M < 2 || h.M > 10000 || h.maxM0 != 2 * h.M || h.maxM != h.M)
+    // hnswlib writes offsetLevel0 = 0 and mult = 1 / ln(M); it trusts both when it loads (the first
+    // addresses every element, the second draws the levels of new elements).
+    const double mult = 1.0 / std::log(static_cast<double>(std::max<std::size_t>(h.M, 2)));
+    if (h.M < 2 || h.M > 10000 || h.maxM0 != 2 * h.M || h.maxM != h.M || h.offsetLevel0 != 0 ||
+        !(std::fabs(h.mult - mult) <= 1e-9 * mult) || h.efConstruction < 1 || h.efConstruction > 100000)
         throw Error("vector index " + path + " is corrupt (bad graph parameters)");
     std::size_t links0 = h.maxM0 * sizeof(unsigned) + sizeof(unsigned);
     std::size_t dataBytes = h.sizeDataPerElement - links0 - sizeof(hnswlib::labeltype);
@@ -76,6 +80,10 @@ SnapshotHeader readSnapshotHeader(const std::string& path, int dim, std::int64_t
         throw Error("vector index " + path + " is corrupt (entry point out of range)");
     return h;
 }
+
+// How far the squared length of a stored vector may be from 1 (float32 rounding of a normalised vector
+// stays below 1e-6); farther means the file was not written by us.
+constexpr double kUnitTolerance = 1e-3;
 
 // The graph levels hnswlib draws (about log_M(n)) stay far below this; a larger level is corruption.
 constexpr int kMaxGraphLevel = 64;
@@ -110,8 +118,14 @@ void validateGraph(const Hnsw& h, const std::string& path, int dim) {
                     throw corrupt("element " + std::to_string(i) + " links to a missing element");
         }
         const auto* v = reinterpret_cast<const float*>(h.getDataByInternalId(id));
-        for (int j = 0; j < dim; ++j)
+        double norm = 0.0;
+        for (int j = 0; j < dim; ++j) {
             if (!std::isfinite(v[j])) throw corrupt("element " + std::to_string(i) + " has a vector that is not finite");
+            norm += double(v[j]) * v[j];
+        }
+        // Every vector is stored L2-normalised (scores are cosines in [-1, 1]).
+        if (!(std::fabs(norm - 1.0) <= kUnitTolerance))
+            throw corrupt("element " + std::to_string(i) + " has a vector that is not of unit length");
         if (!seen.emplace(h.getExternalLabel(id), i).second) throw corrupt("a label appears twice");
     }
 }
@@ -365,7 +379,7 @@ struct VectorIndex::Impl {
                 if (!same) {
                     double norm = 0.0;
                     for (float x : v) norm += std::isfinite(x) ? double(x) * x : -1e300;
-                    if (!(norm > 0.0)) {  // checksummed yet unusable, so not ours: stop here
+                    if (!(std::fabs(norm - 1.0) <= kUnitTolerance)) {  // checksummed yet not normalised, so not ours: stop here
                         torn = true;
                         break;
                     }

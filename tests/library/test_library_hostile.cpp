@@ -362,6 +362,20 @@ TEST_CASE("vector index: a snapshot with a corrupt top level, element count or l
     bad = good;
     putAt<unsigned short>(bad, kHeaderBytes, 60000);
     refused(bad, "a link count above the maximum");
+    // Fields hnswlib's loader trusts: the level-0 offset (found by a fuzzer: it addressed every element
+    // outside the table) and the level multiplier that draws the levels of new elements.
+    bad = good;
+    putAt<std::size_t>(bad, 0, std::size_t(1) << 40);
+    refused(bad, "a level-0 offset of 2^40");
+    bad = good;
+    putAt<double>(bad, 80, 1e300);
+    refused(bad, "a level multiplier of 1e300");
+    // Element 0's vector, after its level-0 links (2 * M + 1 words): scaled, it is no longer of unit
+    // length, and its scores would be no cosines (a fuzzer found searches returning scores above 1).
+    bad = good;
+    const std::size_t vectorAt = kHeaderBytes + (2 * 16 + 1) * 4;
+    for (int j = 0; j < dim; ++j) putAt<float>(bad, vectorAt + 4 * j, 3.0f * getAt<float>(good, vectorAt + 4 * j));
+    refused(bad, "a vector of length 3");
     // The good file still opens.
     writeBytes(base + ".hnsw", good);
     auto idx = VectorIndex::open(base, dim, false);
