@@ -2,7 +2,7 @@
 """Writes the hostile torch.save archives of fuzz/corpus/torch_archive (hostile-*.pt), the cases the
 weight-file reader must refuse with a reason and within bounded memory: a compressed record that claims
 256 MiB for a 16-byte storage, a tensor view whose offset is near 2**63 and one whose stride is 2**55,
-a dict that contains itself, 300,000 nested tuples and 200,000 nested dicts. Plain Python (zipfile);
+a dict that contains itself, 200,000 nested tuples and 100,000 nested dicts. Plain Python (zipfile);
 the pickles are written by hand, so no torch is needed.  Usage: fuzz/make_hostile_pt.py FOLDER"""
 import struct
 import sys
@@ -39,7 +39,7 @@ def state_dict(entries):
 
 def archive(path, pickle, storage=b"\0" * 16, compress_storage=False):
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("hostile/data.pkl", pickle, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("hostile/data.pkl", pickle, compress_type=zipfile.ZIP_STORED)  # as torch.save
         z.writestr("hostile/data/0", storage, compress_type=zipfile.ZIP_DEFLATED if compress_storage else zipfile.ZIP_STORED)
         z.writestr("hostile/version", b"3\n")
 
@@ -52,11 +52,11 @@ def main(folder):
     archive(out / "hostile-view-stride.pt", state_dict([("w", tensor(0, [4, 2], [2**55, 1]))]))
     # d = {}; d["self"] = d  (BINPUT 0 after EMPTY_DICT, BINGET 0 as the value)
     archive(out / "hostile-self-dict.pt", b"\x80\x02}q\x00" + string("self") + b"h\x00s.")
-    n = 300_000
-    archive(out / "hostile-nested-tuples.pt", b"\x80\x02" + b"(" * n + b")" + b"t" * n + b".")
     n = 200_000
-    # {"a": {"a": {... {} ...}}}: EMPTY_DICT, key, then the inner one; SETITEM closes each level.
-    archive(out / "hostile-nested-dicts.pt", b"\x80\x02" + (b"}" + string("a")) * n + b"}" + b"s" * n + b".")
+    archive(out / "hostile-nested-tuples.pt", b"\x80\x02" + b"(" * n + b")" + b"t" * n + b".")
+    n = 100_000
+    # {0: {0: {... {} ...}}}: EMPTY_DICT, key, then the inner one; SETITEM closes each level.
+    archive(out / "hostile-nested-dicts.pt", b"\x80\x02" + (b"}" + integer(0)) * n + b"}" + b"s" * n + b".")
     for p in sorted(out.glob("hostile-*.pt")):
         print(p, p.stat().st_size)
 

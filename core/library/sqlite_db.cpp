@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <map>
 #include <mutex>
 
 #include "core/error.h"
@@ -95,9 +96,43 @@ const char* faultVfsName() {
     });
     return ok ? vfs.zName : nullptr;
 }
-[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+// What a failed SQLite call means to the user. A full or failing disk, a read-only file and a
+// damaged catalog are said in plain words with the catalog's path (the SQL stays in the details);
+// anything else is a defect and keeps SQLite's own text.
+Error catalogError(const std::string& path, int rc, const std::string& sqliteText, const std::string& sql) {
+    const int base = rc & 0xFF;
+    std::map<std::string, std::string> details{{"path", path}, {"reason", sqliteText}, {"sqlite_code", std::to_string(rc)}};
+    if (!sql.empty()) details["sql"] = sql.substr(0, 200);
+    switch (base) {
+        case SQLITE_FULL:
+            return Error(ErrorCode::Io, "cannot write the library catalog " + path + ": the disk is full", details);
+        case SQLITE_IOERR:
+            return Error(ErrorCode::Io,
+                         "cannot read or write the library catalog " + path +
+                             ": the disk reported an input/output error (is it full, removed or failing?)",
+                         details);
+        case SQLITE_READONLY:
+            return Error(ErrorCode::Io, "cannot write the library catalog " + path + ": the file or its folder is read-only",
+                         details);
+        case SQLITE_CANTOPEN:
+            return Error(ErrorCode::Io, "cannot open the library catalog " + path, details);
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            return Error(ErrorCode::InvalidFile, "the library catalog " + path + " is damaged (" + sqliteText + ")", details);
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return Error(ErrorCode::Io, "the library catalog " + path + " is busy: another program keeps it locked", details);
+        default:
+            return Error(ErrorCode::Internal,
+                         "library catalog " + path + ": " + sqliteText + " (SQLite code " + std::to_string(rc) + ")" +
+                             (sql.empty() ? "" : " in \"" + sql.substr(0, 200) + "\""),
+                         details);
+    }
+}
+
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& path, const std::string& sql) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    throw Error("library catalog: " + what + ": " + msg + " (SQLite code " + std::to_string(rc) + ")");
+    throw catalogError(path, rc, msg, sql);
 }
 }  // namespace
 
@@ -115,7 +150,7 @@ Statement::~Statement() {
 }
 
 void Statement::check(int rc, const char* what) const {
-    if (rc != SQLITE_OK) fail(db_->handle(), rc, std::string(what) + " in \"" + sql_ + "\"");
+    if (rc != SQLITE_OK) fail(db_->handle(), rc, db_->path(), std::string(what) + ": " + sql_);
 }
 
 Statement& Statement::bind(int i, std::int64_t v) {
@@ -154,7 +189,7 @@ bool Statement::step() {
     if (rc == SQLITE_DONE) return false;
     std::string msg = sqlite3_errmsg(db_->handle());
     sqlite3_reset(s_);
-    throw Error("library catalog: " + msg + " (SQLite code " + std::to_string(rc) + ") in \"" + sql_ + "\"");
+    throw catalogError(db_->path(), rc, msg, sql_);
 }
 
 void Statement::exec() {
@@ -191,7 +226,8 @@ Db::Db(const std::string& path, bool readOnly) : readOnly_(readOnly), path_(path
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
         db_ = nullptr;
-        throw Error("cannot open library catalog " + path + ": " + msg);
+        throw Error(ErrorCode::Io, "cannot open the library catalog " + path + ": " + msg,
+                    {{"path", path}, {"reason", msg}, {"sqlite_code", std::to_string(rc)}});
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, 10000);
@@ -208,8 +244,7 @@ void Db::exec(const std::string& sql) {
     if (rc != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errstr(rc);
         sqlite3_free(err);
-        throw Error("library catalog: " + msg + " (SQLite code " + std::to_string(rc) + ") in \"" + sql.substr(0, 200) +
-                    "\"");
+        throw catalogError(path_, rc, msg, sql);
     }
 }
 
@@ -222,7 +257,7 @@ Statement Db::prepare(const std::string& sql) {
     }
     sqlite3_stmt* s = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
-    if (rc != SQLITE_OK) fail(db_, rc, "preparing \"" + sql + "\"");
+    if (rc != SQLITE_OK) fail(db_, rc, path_, sql);
     return Statement(this, sql, s);
 }
 
