@@ -17,6 +17,7 @@ EngineOptions AppSettings::engineOptions() const {
     o.device = toStd(settings_->value(QStringLiteral("engine/device"), QStringLiteral("auto")).toString());
     o.threads = settings_->value(QStringLiteral("engine/threads"), 0).toInt();
     o.hnswEfSearch = settings_->value(QStringLiteral("index/efSearch"), o.hnswEfSearch).toInt();
+    o.textPrecision = settings_->value(QStringLiteral("engine/textPrecision")).toString() == QStringLiteral("float32") ? "float32" : "auto";
     o.thumbnailSize = thumbnailSize();
     return o;
 }
@@ -25,6 +26,7 @@ void AppSettings::setEngineOptions(const EngineOptions& o) {
     settings_->setValue(QStringLiteral("engine/device"), toQ(o.device));
     settings_->setValue(QStringLiteral("engine/threads"), o.threads);
     settings_->setValue(QStringLiteral("index/efSearch"), o.hnswEfSearch);
+    settings_->setValue(QStringLiteral("engine/textPrecision"), toQ(o.textPrecision));
     settings_->setValue(QStringLiteral("ui/thumbnailSize"), o.thumbnailSize);
 }
 

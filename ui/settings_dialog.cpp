@@ -35,6 +35,12 @@ SettingsDialog::SettingsDialog(const EngineOptions& options, const QString& lang
     threads_->setSpecialValueText(tr("Automatic (%1)").arg(QThread::idealThreadCount()));
     threads_->setValue(options.threads);
     cf->addRow(tr("Threads:"), threads_);
+    precision_ = new QComboBox(compute);
+    precision_->addItem(tr("Fastest (int8 where this processor is quicker with it)"), QStringLiteral("auto"));
+    precision_->addItem(tr("Exact (float32)"), QStringLiteral("float32"));
+    precision_->setCurrentIndex(std::max(0, precision_->findData(toQ(options.textPrecision))));
+    precision_->setToolTip(tr("How typed searches are computed. The fastest way gives nearly the same results."));
+    cf->addRow(tr("Search text:"), precision_);
     v->addWidget(compute);
 
     // The vector index's tuning is for people who know what it does: hidden until asked for.
@@ -83,6 +89,7 @@ EngineOptions SettingsDialog::options() const {
     EngineOptions o = base_;
     o.device = toStd(device_->currentData().toString());
     o.threads = threads_->value();
+    o.textPrecision = toStd(precision_->currentData().toString());
     o.hnswEfSearch = efSearch_->value();
     o.thumbnailSize = thumb_->value();
     return o;

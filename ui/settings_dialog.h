@@ -30,6 +30,7 @@ private:
     EngineOptions base_;
     QComboBox* device_;
     QSpinBox* threads_;
+    QComboBox* precision_;
     QSpinBox* efSearch_;
     QSpinBox* thumb_;
     QComboBox* language_;

@@ -25,7 +25,7 @@ inline app::WorkspaceOptions workspaceOptions(Args& args, library::OpenMode mode
     o.runtime.device = args.option("device", "auto");
     o.runtime.threads = args.intOption("threads", 0);
     if (o.runtime.threads < 0) throw UsageError("--threads must not be negative");
-    o.runtime.textPrecision = train::parseTextPrecision(args.option("text-precision", "float32"));
+    o.runtime.textPrecision = train::parseTextPrecision(args.option("text-precision", "auto"));
     return o;
 }
 constexpr const char* kWorkspaceUsage = "[--data DIR] [--library DIR]";

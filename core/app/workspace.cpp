@@ -159,7 +159,7 @@ std::vector<std::string> defaultDemoQueries() {
 struct Workspace::Cached {
     std::shared_ptr<train::Embedder> embedder;
     std::string device;
-    train::TextPrecision precision = train::TextPrecision::Float32;
+    train::TextPrecision precision = train::TextPrecision::Fastest;
     FileStamp weights;
 };
 

@@ -51,7 +51,9 @@ std::string defaultDataDir();
 struct RuntimeOptions {
     std::string device = "auto";  // "auto", "cpu", "cuda", "cuda:N"
     int threads = 0;              // LibTorch CPU threads; 0: all hardware threads
-    train::TextPrecision textPrecision = train::TextPrecision::Float32;
+    // Queries: the fastest text path this CPU runs within the bounds of nn::BertPrecision (int8 where a
+    // SIMD int8 kernel runs: cosine >= 0.99 to float32, top-10 overlap >= 0.9), or float32 when asked.
+    train::TextPrecision textPrecision = train::TextPrecision::Fastest;
     int searchBreadth = 0;        // HNSW ef for searches (at least k); 0: the library's automatic choice
 };
 

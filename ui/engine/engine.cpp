@@ -69,6 +69,7 @@ app::RuntimeOptions toRuntime(const EngineOptions& o) {
     r.device = o.device;
     r.threads = o.threads;
     r.searchBreadth = o.hnswEfSearch;
+    r.textPrecision = o.textPrecision == "float32" ? train::TextPrecision::Float32 : train::TextPrecision::Fastest;
     return r;
 }
 

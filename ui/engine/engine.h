@@ -205,6 +205,7 @@ struct EngineOptions {
     std::string device = "auto";  // "auto", "cpu", "cuda"
     int threads = 0;              // 0: all cores
     int hnswEfSearch = 64;        // search breadth (at least the number of results)
+    std::string textPrecision = "auto";  // queries: "auto" (fastest within the stated bounds) or "float32"
     int thumbnailSize = 256;
 };
 
