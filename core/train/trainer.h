@@ -91,7 +91,7 @@ struct TrainOptions {
     int lastLayers = 2;
     bool trainImageTower = true;       // ignored by HeadsOnly (frozen) and All (trains)
     bool mixedPrecision = false;       // autocast (bfloat16) on CUDA; ignored on the CPU
-    std::uint64_t seed = 0;            // torch's RNG (dropout); the source has its own seed
+    std::uint64_t seed = 0;            // keys of the dropout masks (per pair) and torch's RNG; the source has its own seed
     int loaderThreads = 1;             // 0: batches are built on the training thread
     int prefetchBatches = 4;
     std::string device = "auto";
