@@ -1,6 +1,7 @@
 // lowclip-cli train: fine-tune a model bundle (or train a small one from scratch) on an image-caption
 // dataset, with per-group learning rates, freezing presets, checkpoints and resume, validation and
 // early stopping; or --smoke-paper: a few steps of the paper-sized model to show the recipe runs.
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -201,6 +202,30 @@ int runTrain(cli::Args& args) {
         say("distributed: rank " + std::to_string(distConfig.rank) + " of " + std::to_string(distConfig.worldSize) +
             " (" + o.distributed->backendName() + "), global batch " + std::to_string(batch) +
             (o.syncBatchNorm ? ", synchronised BatchNorm" : ""));
+    // Test hook, for CTest's torchrun restart test only (tests/train/torchrun_restart.sh):
+    // LOWCLIP_FAULT_EXIT_AT_STEP=N makes rank LOWCLIP_FAULT_RANK (default 1) exit abruptly with status 3
+    // right after optimizer step N, as a crashed worker would, on the launcher's first attempt only
+    // (TORCHELASTIC_RESTART_COUNT unset or 0), so that the restarted group runs to the end.
+    if (const char* at = std::getenv("LOWCLIP_FAULT_EXIT_AT_STEP"); at && *at) {
+        const char* attempt = std::getenv("TORCHELASTIC_RESTART_COUNT");
+        const char* rankVar = std::getenv("LOWCLIP_FAULT_RANK");
+        char* end = nullptr;
+        const long step = std::strtol(at, &end, 10);
+        if (*end != '\0' || step < 1) throw cli::UsageError("LOWCLIP_FAULT_EXIT_AT_STEP must be a step number (1 or more)");
+        const long faultRank = rankVar && *rankVar ? std::strtol(rankVar, &end, 10) : 1;
+        if (rankVar && *rankVar && *end != '\0') throw cli::UsageError("LOWCLIP_FAULT_RANK must be a rank number");
+        if ((!attempt || std::string(attempt) == "0") && faultRank == distConfig.rank) {
+            job.options.progressEvery = 1;
+            auto report = cb.onStep;
+            cb.onStep = [report, step](const train::StepInfo& s) {
+                if (report) report(s);
+                if (s.step == static_cast<std::size_t>(step)) {
+                    std::cerr << "test hook: exiting after step " << step << " (LOWCLIP_FAULT_EXIT_AT_STEP)" << std::endl;
+                    std::_Exit(3);
+                }
+            };
+        }
+    }
     const app::FineTuneResult tuned = app::fineTune(job, cb);
     const train::TrainResult& result = tuned.training;
 

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/backbone_registry.h"
 #include "core/nn/sync_batch_norm.h"
 
@@ -200,6 +201,11 @@ torch::Tensor stochasticDepth(const torch::Tensor& x, double p, bool training) {
     double survival = 1.0 - p;
     std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
     shape[0] = x.size(0);
+    if (keyedRandomActive()) {
+        // One keyed draw per example (see core/nn/keyed_random.h).
+        if (survival == 0.0) return x * keyedDropoutMask(shape, x.options(), 0.0).zero_();
+        return x * keyedDropoutMask(shape, x.options(), p);
+    }
     torch::Tensor noise = torch::empty(shape, x.options()).bernoulli_(survival);
     if (survival > 0.0) noise.div_(survival);
     return x * noise;

@@ -17,6 +17,7 @@
 #include <torch/utils.h>
 
 #include "core/error.h"
+#include "core/nn/keyed_random.h"
 #include "core/io/formats/torch_archive.h"
 #include "core/nn/state_dict.h"
 #include "core/util/json_config.h"
@@ -469,7 +470,7 @@ public:
             x = x + pos + typ;
         }
         x = at::layer_norm(x, {config_.hiddenSize}, LayerNorm->weight, LayerNorm->bias, config_.layerNormEps);
-        return dropout ? at::dropout(x, config_.hiddenDropout, true) : x;
+        return dropout ? lowclip::nn::dropout(x, config_.hiddenDropout, true) : x;
     }
 
     Table word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
@@ -535,7 +536,7 @@ public:
             if (mask.defined()) scores = scores + mask;
         }
         at::Tensor probs = at::softmax(scores, -1);
-        if (dropout) probs = at::dropout(probs, config_.attentionDropout, true);
+        if (dropout) probs = lowclip::nn::dropout(probs, config_.attentionDropout, true);
         at::Tensor context = at::matmul(probs, v);  // [b, heads, s, hs]
         return context.permute({0, 2, 1, 3}).reshape({batch, seq, config_.hiddenSize});
     }
@@ -576,7 +577,7 @@ public:
 
     at::Tensor forward(const at::Tensor& h, const at::Tensor& residual, Path path, bool dropout) {
         at::Tensor y = applyDense(dense, h, path);
-        if (dropout) y = at::dropout(y, config_.hiddenDropout, true);
+        if (dropout) y = lowclip::nn::dropout(y, config_.hiddenDropout, true);
         if (path != Mode::Autograd) {
             y.add_(residual);
         } else {

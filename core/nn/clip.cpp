@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/backbone_registry.h"
 #include "core/nn/state_dict.h"
 #include "core/util/json_config.h"
@@ -163,7 +164,7 @@ ProjectionHeadImpl::ProjectionHeadImpl(int64_t embeddingDim, int64_t projectionD
 torch::Tensor ProjectionHeadImpl::forward(const torch::Tensor& x) {
     torch::Tensor projected = projection(x);
     torch::Tensor h = fc(torch::gelu(projected));
-    h = dropout(h);
+    h = lowclip::nn::dropout(h, dropout->options.p(), dropout->is_training());
     return layerNorm(h + projected);
 }
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/backbone_registry.h"
 
 namespace lowclip::nn {
@@ -167,10 +168,10 @@ public:
             attn = attn.view({b * windows, heads_, n, n});
         }
         attn = torch::softmax(attn, -1);
-        if (attnDropout_ > 0 && is_training()) attn = torch::dropout(attn, attnDropout_, true);
+        if (attnDropout_ > 0 && is_training()) attn = lowclip::nn::dropout(attn, attnDropout_, true);
         x = torch::matmul(attn, qkv[2]).transpose(1, 2).reshape({b * windows, n, c});
         x = proj_->forward(x);
-        if (dropout_ > 0 && is_training()) x = torch::dropout(x, dropout_, true);
+        if (dropout_ > 0 && is_training()) x = lowclip::nn::dropout(x, dropout_, true);
 
         x = x.view({b, ph / wh, pw / ww, wh, ww, c}).permute({0, 1, 3, 2, 4, 5}).reshape({b, ph, pw, c});
         if (shifted) x = torch::roll(x, {sh, sw}, {1, 2});
@@ -207,9 +208,9 @@ public:
     }
     torch::Tensor forward(const torch::Tensor& x) {
         torch::Tensor y = torch::gelu(fc1_->forward(x));
-        if (dropout_ > 0) y = torch::dropout(y, dropout_, is_training());
+        if (dropout_ > 0) y = lowclip::nn::dropout(y, dropout_, is_training());
         y = fc2_->forward(y);
-        if (dropout_ > 0) y = torch::dropout(y, dropout_, is_training());
+        if (dropout_ > 0) y = lowclip::nn::dropout(y, dropout_, is_training());
         return y;
     }
 

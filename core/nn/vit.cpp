@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/backbone_registry.h"
 
 namespace lowclip::nn {
@@ -127,7 +128,7 @@ public:
         torch::Tensor qkv = torch::linear(x, inProjWeight_, inProjBias_).view({n, len, 3, heads_, hd}).permute({2, 0, 3, 1, 4});
         torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(hd)));
         torch::Tensor attn = torch::softmax(torch::matmul(q, qkv[1].transpose(-2, -1)), -1);
-        if (dropout_ > 0 && is_training()) attn = torch::dropout(attn, dropout_, true);
+        if (dropout_ > 0 && is_training()) attn = lowclip::nn::dropout(attn, dropout_, true);
         torch::Tensor out = torch::matmul(attn, qkv[2]).transpose(1, 2).reshape({n, len, dim});
         return outProj_->forward(out);
     }
@@ -154,9 +155,9 @@ public:
     }
     torch::Tensor forward(const torch::Tensor& x) {
         torch::Tensor y = torch::gelu(fc1_->forward(x));
-        if (dropout_ > 0) y = torch::dropout(y, dropout_, is_training());
+        if (dropout_ > 0) y = lowclip::nn::dropout(y, dropout_, is_training());
         y = fc2_->forward(y);
-        if (dropout_ > 0) y = torch::dropout(y, dropout_, is_training());
+        if (dropout_ > 0) y = lowclip::nn::dropout(y, dropout_, is_training());
         return y;
     }
 
@@ -180,7 +181,7 @@ public:
     }
     torch::Tensor forward(const torch::Tensor& input) {
         torch::Tensor x = attn_->forward(ln1_->forward(input));
-        if (dropout_ > 0) x = torch::dropout(x, dropout_, is_training());
+        if (dropout_ > 0) x = lowclip::nn::dropout(x, dropout_, is_training());
         x = x + input;
         return x + mlp_->forward(ln2_->forward(x));
     }
@@ -221,7 +222,7 @@ public:
     // Tokens [N, 1 + gh*gw, D] -> encoder output before the final LayerNorm.
     torch::Tensor forwardBlocks(const torch::Tensor& tokens, int64_t gh, int64_t gw) {
         torch::Tensor x = tokens + resamplePositionEmbedding(posEmbedding_, gh, gw, config_.posEmbedResample);
-        if (config_.dropout > 0) x = torch::dropout(x, config_.dropout, is_training());
+        if (config_.dropout > 0) x = lowclip::nn::dropout(x, config_.dropout, is_training());
         return layers_->forward(x);
     }
     tnn::LayerNorm ln() const { return ln_; }

@@ -38,7 +38,7 @@ struct DatasetSourceOptions {
 };
 
 // One epoch = the images in a seeded order (a new order each epoch); each image contributes one of
-// its captions (drawn per epoch). Texts that are a caption of another image in the batch count as
+// its captions (drawn per epoch, independently of its augmentation). Texts that are a caption of another image in the batch count as
 // positives of that image too. Images that fail to decode are reported once through onProblem and
 // left out of their batch.
 class DatasetBatchSource : public BatchSource {
@@ -47,9 +47,15 @@ public:
                        std::function<void(const DatasetProblem&)> onProblem = {});
     std::size_t batchesPerEpoch() const override;
     TrainBatch makeBatch(std::size_t epoch, std::size_t index) const override;
+    std::size_t batchRows(std::size_t epoch, std::size_t index) const override;
+    // Decodes and augments only positions [begin, end); captions, tokens (padded to the whole batch's
+    // longest) and positives come from the whole batch's captions, which need no decoding.
+    TrainBatch makeBatchPart(std::size_t epoch, std::size_t index, std::size_t begin, std::size_t end) const override;
     const Dataset& dataset() const { return dataset_; }
 
 private:
+    TrainBatch build(std::size_t epoch, std::size_t index, std::size_t begin, std::size_t end, bool part) const;
+
     Dataset dataset_;
     text::WordPieceTokenizer tokenizer_;
     DatasetSourceOptions options_;
@@ -70,15 +76,20 @@ struct WorldSourceOptions {
     bool partialCaptions = true;        // also train on captions naming only the colour or the shape
 };
 
-// Fresh training scenes (never a held-out combination) for every (epoch, index); positives from
+// Fresh training scenes (never a held-out combination) for every (epoch, index, position), each from
+// its own seeded streams (one for the scene and its caption, one for rendering); positives from
 // satisfies(), so two images that both fit a caption are both right answers.
 class WorldBatchSource : public BatchSource {
 public:
     WorldBatchSource(const SyntheticWorld& world, text::WordPieceTokenizer tokenizer, WorldSourceOptions options);
     std::size_t batchesPerEpoch() const override { return options_.batchesPerEpoch; }
     TrainBatch makeBatch(std::size_t epoch, std::size_t index) const override;
+    std::size_t batchRows(std::size_t, std::size_t) const override { return options_.batchSize; }
+    // Renders only positions [begin, end); scenes, captions and positives are those of the whole batch.
+    TrainBatch makeBatchPart(std::size_t epoch, std::size_t index, std::size_t begin, std::size_t end) const override;
 
 private:
+    TrainBatch build(std::size_t epoch, std::size_t index, std::size_t begin, std::size_t end, bool part) const;
     const SyntheticWorld& world_;
     text::WordPieceTokenizer tokenizer_;
     WorldSourceOptions options_;

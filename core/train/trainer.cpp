@@ -18,6 +18,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 #include "core/nn/sync_batch_norm.h"
@@ -29,6 +30,44 @@ namespace fs = std::filesystem;
 namespace lowclip::train {
 
 std::size_t TrainBatch::size() const { return images.defined() ? static_cast<std::size_t>(images.size(0)) : 0; }
+
+std::size_t BatchSource::batchRows(std::size_t epoch, std::size_t index) const { return makeBatch(epoch, index).size(); }
+
+TrainBatch BatchSource::makeBatchPart(std::size_t epoch, std::size_t index, std::size_t begin, std::size_t end) const {
+    return sliceBatch(makeBatch(epoch, index), begin, end);
+}
+
+TrainBatch sliceBatch(const TrainBatch& whole, std::size_t begin, std::size_t end) {
+    const std::size_t n = whole.size();
+    if (begin > end || end > n)
+        throw Error(ErrorCode::InvalidArgument, "rows " + std::to_string(begin) + " to " + std::to_string(end) +
+                                                    " are not part of a batch of " + std::to_string(n));
+    std::vector<int64_t> positions = whole.rows;
+    if (positions.empty())
+        for (std::size_t i = 0; i < n; ++i) positions.push_back(static_cast<int64_t>(i));
+    // Rows whose positions fall in [begin, end).
+    std::size_t lo = 0;
+    while (lo < n && positions[lo] < static_cast<int64_t>(begin)) ++lo;
+    std::size_t hi = lo;
+    while (hi < n && positions[hi] < static_cast<int64_t>(end)) ++hi;
+    TrainBatch part;
+    const auto a = static_cast<int64_t>(lo), len = static_cast<int64_t>(hi - lo);
+    part.images = whole.images.narrow(0, a, len);
+    part.inputIds = whole.inputIds.narrow(0, a, len);
+    part.attentionMask = whole.attentionMask.narrow(0, a, len);
+    part.globalRows = n;
+    if (!positions.empty()) part.globalRows = std::max<std::size_t>(n, static_cast<std::size_t>(positions.back()) + 1);
+    part.positives = whole.positives;
+    if (part.positives.defined() && part.globalRows != n) {
+        // The whole batch left positions out: its positives go back to where their positions are.
+        auto idx = torch::tensor(positions, torch::kInt64);
+        auto full = torch::eye(static_cast<int64_t>(part.globalRows), whole.positives.options());
+        full.index_put_({idx.view({-1, 1}), idx.view({1, -1})}, whole.positives);
+        part.positives = full;
+    }
+    part.rows.assign(positions.begin() + static_cast<std::ptrdiff_t>(lo), positions.begin() + static_cast<std::ptrdiff_t>(hi));
+    return part;
+}
 
 FreezePreset parseFreezePreset(const std::string& name) {
     if (name == "heads" || name == "towers-frozen" || name == "none") return FreezePreset::HeadsOnly;
@@ -91,12 +130,14 @@ std::size_t applyFreeze(nn::DualEncoderImpl& model, FreezePreset preset, int las
 at::Tensor batchLoss(nn::DualEncoderImpl& model, const at::Tensor& imageEmb, const at::Tensor& textEmb,
                      const at::Tensor& positives) {
     if (!positives.defined()) return model.loss(imageEmb, textEmb);
-    auto img = torch::nn::functional::normalize(imageEmb.to(torch::kFloat32),
+    // At least float32 (embeddings of a bfloat16 forward); a float64 model keeps float64.
+    const auto lossType = imageEmb.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    auto img = torch::nn::functional::normalize(imageEmb.to(lossType),
                                                 torch::nn::functional::NormalizeFuncOptions().dim(1));
-    auto txt = torch::nn::functional::normalize(textEmb.to(torch::kFloat32),
+    auto txt = torch::nn::functional::normalize(textEmb.to(lossType),
                                                 torch::nn::functional::NormalizeFuncOptions().dim(1));
     auto logits = model.logitScale() * torch::matmul(txt, img.t());  // [texts, images]
-    auto pos = positives.to(logits.device(), torch::kFloat32);
+    auto pos = positives.to(logits.device(), lossType);
     auto rowTargets = pos / pos.sum(1, true).clamp_min(1.0);
     auto colTargets = pos.t() / pos.t().sum(1, true).clamp_min(1.0);
     auto t2i = -(rowTargets * torch::log_softmax(logits, 1)).sum(1).mean();
@@ -110,9 +151,9 @@ namespace {
 // consumer, handing them out in order.
 class Prefetcher {
 public:
-    Prefetcher(const BatchSource& source, std::size_t epoch, std::size_t begin, std::size_t count, int threads,
+    Prefetcher(std::function<TrainBatch(std::size_t)> make, std::size_t begin, std::size_t count, int threads,
                int window)
-        : source_(source), epoch_(epoch), nextClaim_(begin), nextGive_(begin), count_(count),
+        : make_(std::move(make)), nextClaim_(begin), nextGive_(begin), count_(count),
           window_(static_cast<std::size_t>(std::max(1, window))) {
         for (int t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
     }
@@ -125,7 +166,7 @@ public:
         for (auto& w : workers_) w.join();
     }
     TrainBatch next() {
-        if (workers_.empty()) return source_.makeBatch(epoch_, nextGive_++);
+        if (workers_.empty()) return make_(nextGive_++);
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return error_ || ready_.count(nextGive_); });
         if (error_) std::rethrow_exception(error_);
@@ -146,7 +187,7 @@ private:
                 idx = nextClaim_++;
             }
             try {
-                TrainBatch b = source_.makeBatch(epoch_, idx);
+                TrainBatch b = make_(idx);
                 std::lock_guard<std::mutex> lock(mutex_);
                 ready_[idx] = std::move(b);
             } catch (...) {
@@ -157,8 +198,8 @@ private:
         }
     }
 
-    const BatchSource& source_;
-    std::size_t epoch_, nextClaim_, nextGive_, count_, window_;
+    std::function<TrainBatch(std::size_t)> make_;
+    std::size_t nextClaim_, nextGive_, count_, window_;
     std::mutex mutex_;
     std::condition_variable cv_;
     std::map<std::size_t, TrainBatch> ready_;
@@ -166,6 +207,20 @@ private:
     bool stop_ = false;
     std::vector<std::thread> workers_;
 };
+
+// The key of the pair at `position` of batch `index` of `epoch` (splitmix64 steps).
+std::uint64_t pairKey(std::uint64_t seed, std::size_t epoch, std::size_t index, std::uint64_t position) {
+    auto step = [](std::uint64_t x) {
+        x += 0x9E3779B97F4A7C15ULL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+        return x ^ (x >> 31);
+    };
+    std::uint64_t k = step(seed);
+    k = step(k ^ static_cast<std::uint64_t>(epoch));
+    k = step(k ^ static_cast<std::uint64_t>(index));
+    return step(k ^ position);
+}
 
 struct Group {
     std::string tower;  // "heads", "image", "text"
@@ -365,6 +420,10 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
     };
 
     bool useAutocast = o.mixedPrecision && device.is_cuda();
+    // Images go in as the model's floating type; the loss is computed in float32 (float64 for a
+    // float64 model, as the equivalence tests use to rule out float32 rounding).
+    const auto modelType = model.logit_scale.scalar_type();
+    const auto lossType = modelType == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
     std::size_t itemsThisRun = 0;
     std::size_t stepsThisRun = 0;
     result.steps = step;
@@ -373,7 +432,19 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
         auto epochStart = Clock::now();
         model.train();
         if (imageFrozen) model.imageEncoder->eval();  // frozen BatchNorm statistics stay as they are
-        Prefetcher loader(source, epoch, 0, perEpoch, o.loaderThreads, o.prefetchBatches);
+        // One process builds whole batches; a rank builds only its share of each global batch.
+        std::function<TrainBatch(std::size_t)> make = [&source, epoch](std::size_t index) {
+            return source.makeBatch(epoch, index);
+        };
+        if (group)
+            make = [&source, epoch, rank = group->rank(), world = group->worldSize()](std::size_t index) {
+                const std::size_t n = source.batchRows(epoch, index);
+                auto [lo, hi] = shareOf(static_cast<int64_t>(n), rank, world);
+                TrainBatch part = source.makeBatchPart(epoch, index, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
+                part.globalRows = n;
+                return part;
+            };
+        Prefetcher loader(std::move(make), 0, perEpoch, o.loaderThreads, o.prefetchBatches);
         double epochLoss = 0, reportLoss = 0;
         std::size_t epochMicro = 0, reportMicro = 0;
         optimizer.zero_grad();
@@ -385,27 +456,63 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
                 throwIfCancelled(cancel);
             }
             TrainBatch batch = loader.next();
-            if (batch.size() < 2) continue;  // a contrastive loss needs at least two pairs
-            // Every rank has the whole global batch; it trains on its share.
             std::vector<int64_t> shares;
-            auto images = batch.images, ids = batch.inputIds, mask = batch.attentionMask;
+            std::vector<int64_t> positions = batch.rows;  // of this rank's rows in the global batch
+            if (positions.empty())
+                for (std::size_t i = 0; i < batch.size(); ++i) positions.push_back(static_cast<int64_t>(i));
+            at::Tensor positives = batch.positives;
+            std::size_t globalSize = batch.size();
             if (group) {
-                const auto n = static_cast<int64_t>(batch.size());
+                // This rank holds its share of the global batch; which positions made it into some
+                // rank's part (an image that fails to decode is left out) is agreed on first.
+                const auto n = static_cast<int64_t>(batch.globalRows);
                 if (n < group->worldSize())
                     throw Error(ErrorCode::InvalidArgument,
                                 "a batch of " + std::to_string(n) + " pairs cannot be shared by " +
                                     std::to_string(group->worldSize()) + " ranks (raise --batch)",
                                 {{"what", "batch"}, {"value", std::to_string(n)}});
+                std::vector<at::Tensor> present{torch::zeros({n}, torch::kInt64)};
+                {
+                    auto acc = present[0].accessor<int64_t, 1>();
+                    for (auto p : positions) {
+                        if (p < 0 || p >= n)
+                            throw Error(ErrorCode::Failed, "batch " + std::to_string(b) + ": a part names position " +
+                                                               std::to_string(p) + " of a batch of " + std::to_string(n));
+                        acc[p] = 1;
+                    }
+                }
+                group->allReduceSum(present);
+                std::vector<int64_t> kept;
+                {
+                    auto acc = present[0].accessor<int64_t, 1>();
+                    for (int64_t p = 0; p < n; ++p)
+                        if (acc[p] > 0) kept.push_back(p);
+                }
+                globalSize = kept.size();
+                if (globalSize < 2) continue;  // the same decision on every rank
                 for (int r = 0; r < group->worldSize(); ++r) {
                     auto [lo, hi] = shareOf(n, r, group->worldSize());
-                    shares.push_back(hi - lo);
+                    int64_t c = 0;
+                    for (auto p : kept) c += p >= lo && p < hi;
+                    if (c == 0)
+                        throw Error(ErrorCode::InvalidArgument,
+                                    "a batch of " + std::to_string(globalSize) + " pairs cannot be shared by " +
+                                        std::to_string(group->worldSize()) + " ranks (raise --batch)",
+                                    {{"what", "batch"}, {"value", std::to_string(globalSize)}});
+                    shares.push_back(c);
                 }
-                auto [lo, hi] = shareOf(n, group->rank(), group->worldSize());
-                images = images.narrow(0, lo, hi - lo);
-                ids = ids.narrow(0, lo, hi - lo);
-                mask = mask.narrow(0, lo, hi - lo);
+                if (positives.defined() && static_cast<int64_t>(globalSize) < n) {
+                    // The positives of the positions that remain; with none shared left, the batch
+                    // is one of plain pairs, as one process would see it.
+                    auto idx = torch::tensor(kept, torch::kInt64);
+                    positives = positives.index_select(0, idx).index_select(1, idx);
+                    if (torch::equal(positives, torch::eye(positives.size(0), positives.options()))) positives = at::Tensor();
+                }
+            } else if (batch.size() < 2) {
+                continue;  // a contrastive loss needs at least two pairs
             }
-            images = images.to(device, /*non_blocking=*/true);
+            auto images = batch.images, ids = batch.inputIds, mask = batch.attentionMask;
+            images = images.to(device, modelType, /*non_blocking=*/true);
             ids = ids.to(device, true);
             mask = mask.to(device, true);
             torch::Tensor loss;
@@ -416,21 +523,31 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
             std::optional<nn::SyncBatchNormScope> syncBn;
             if (group && o.syncBatchNorm)
                 syncBn.emplace([group](const torch::Tensor& x) { return sumOverRanks(*group, x); });
+            // Dropout and stochastic depth keyed per pair: (seed, epoch, batch, position in the global
+            // batch), the same masks for a pair however many ranks share the batch.
+            std::vector<int64_t> keys;
+            keys.reserve(positions.size());
+            for (auto p : positions)
+                keys.push_back(static_cast<int64_t>(
+                    pairKey(o.seed, epoch, b, static_cast<std::uint64_t>(p))));
+            std::optional<nn::KeyedRandomScope> keyed;
+            keyed.emplace(torch::tensor(keys, torch::kInt64));
             try {
                 auto ie = model.encodeImages(images);
                 auto te = model.encodeTexts(ids, mask);
+                keyed.reset();
                 if (useAutocast) {
                     at::autocast::set_enabled(false);
                     at::autocast::clear_cache();
                 }
-                ie = ie.to(torch::kFloat32);
-                te = te.to(torch::kFloat32);
+                ie = ie.to(lossType);
+                te = te.to(lossType);
                 if (group) {
                     // The loss of the whole global batch; this rank's embeddings carry its gradient.
                     ie = gatherWithLocalGradient(*group, ie, shares);
                     te = gatherWithLocalGradient(*group, te, shares);
                 }
-                loss = batchLoss(model, ie, te, batch.positives);
+                loss = batchLoss(model, ie, te, positives);
             } catch (...) {
                 if (useAutocast) {
                     at::autocast::set_enabled(false);
@@ -446,7 +563,7 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
             reportLoss += lv;
             ++epochMicro;
             ++reportMicro;
-            itemsThisRun += batch.size();  // pairs of the global batch
+            itemsThisRun += globalSize;  // pairs of the global batch
             bool boundary = (b + 1) % static_cast<std::size_t>(o.accumulation) == 0 || b + 1 == perEpoch;
             if (!boundary) continue;
             double lr = setLr(step);

@@ -33,6 +33,13 @@ struct TrainBatch {
     // e.g. the synthetic world's satisfies()). Undefined: text i pairs with image i only. With it the
     // loss is InfoNCE with soft targets spread evenly over the positives of each row and column.
     at::Tensor positives;
+    // Positions of these rows in their global batch, ascending. Empty: rows 0..size()-1. A part
+    // (BatchSource::makeBatchPart) always fills it; its `positives` stay those of the whole global
+    // batch, [globalRows, globalRows] over every position, so that the loss over the gathered parts
+    // is the loss of the whole batch. Positions missing from `rows` (an image that failed to decode)
+    // are rows of no part.
+    std::vector<int64_t> rows;
+    std::size_t globalRows = 0;  // a part: the positions of its global batch (BatchSource::batchRows)
     std::size_t size() const;
 };
 
@@ -43,7 +50,17 @@ public:
     // Batch `index` of `epoch`. Must depend only on its arguments (and the source's own seed) and be
     // safe to call from several threads at once.
     virtual TrainBatch makeBatch(std::size_t epoch, std::size_t index) const = 0;
+    // How many positions batch `index` of `epoch` has (its rows before any is left out; what a part's
+    // begin and end count). Default: the size of makeBatch.
+    virtual std::size_t batchRows(std::size_t epoch, std::size_t index) const;
+    // Positions [begin, end) of batch `index` of `epoch` (see TrainBatch::rows): equal, bit for bit, to
+    // those rows of makeBatch's batch. Each rank of a data-parallel run builds only its own part.
+    // Default: makeBatch, then the slice.
+    virtual TrainBatch makeBatchPart(std::size_t epoch, std::size_t index, std::size_t begin, std::size_t end) const;
 };
+
+// Rows [begin, end) of a whole batch as a part (see BatchSource::makeBatchPart).
+TrainBatch sliceBatch(const TrainBatch& whole, std::size_t begin, std::size_t end);
 
 // Which parameters train. The heads (projections) and the logit scale always train.
 //   HeadsOnly          both towers frozen
@@ -74,7 +91,7 @@ struct TrainOptions {
     int lastLayers = 2;
     bool trainImageTower = true;       // ignored by HeadsOnly (frozen) and All (trains)
     bool mixedPrecision = false;       // autocast (bfloat16) on CUDA; ignored on the CPU
-    std::uint64_t seed = 0;            // torch's RNG (dropout); the source has its own seed
+    std::uint64_t seed = 0;            // keys of the dropout masks (per pair) and torch's RNG; the source has its own seed
     int loaderThreads = 1;             // 0: batches are built on the training thread
     int prefetchBatches = 4;
     std::string device = "auto";

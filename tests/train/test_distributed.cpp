@@ -3,6 +3,7 @@
 // N ranks x B/N ending with the weights of one process with batch B.
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -10,6 +11,8 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/nn/backbone.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 #include "core/text/vocab_builder.h"
@@ -115,17 +118,26 @@ TrainOptions smallOptions() {
     return o;
 }
 
+// The bound for float64 runs (what they show is 1e-13 or less): far below the float32 tests' 1e-5.
+constexpr double kFloat64Tolerance = 1e-9;
+
 struct Equivalence {
     double maxRel = 0;
     std::string worst;
     bool changed = false;
 };
 
-// One process with batch B against `world` ranks with B/world each, same options and source.
+// One process with batch B against `world` ranks with B/world each, same options and source, the
+// models in `dtype`. In float32 the two runs round differently (partial gradient sums, matrix products
+// over B/world rows instead of B), and Adam turns that noise into weight differences of 1e-6 to 6e-5
+// after a few steps, depending on the data: single elements whose gradient is near zero in some step.
+// In float64 that noise is gone, and what remains is any difference in what the runs compute.
 Equivalence compareRuns(const Tiny& t, TrainOptions o, int world,
-                        const std::function<std::unique_ptr<BatchSource>()>& makeSrc) {
+                        const std::function<std::unique_ptr<BatchSource>()>& makeSrc,
+                        torch::Dtype dtype = torch::kFloat32) {
     torch::manual_seed(7);
     nn::DualEncoder single(t.config);
+    single->to(dtype);
     auto initial = nn::stateDict(*single);
     std::map<std::string, at::Tensor> init;
     for (const auto& [k, v] : initial) init[k] = v.clone();
@@ -137,6 +149,7 @@ Equivalence compareRuns(const Tiny& t, TrainOptions o, int world,
     for (int r = 0; r < world; ++r) {
         torch::manual_seed(r == 0 ? 7 : 100 + r);  // other ranks start elsewhere: rank 0's weights win
         ranks.emplace_back(t.config);
+        ranks.back()->to(dtype);
     }
     onRanks(world, [&](int r, std::shared_ptr<DistributedGroup> g) {
         auto src = makeSrc();
@@ -152,6 +165,25 @@ Equivalence compareRuns(const Tiny& t, TrainOptions o, int world,
     for (const auto& [k, v] : nn::stateDict(*single))
         if (!torch::equal(v, init.at(k))) e.changed = true;
     return e;
+}
+
+bool sameTensor(const at::Tensor& a, const at::Tensor& b) {
+    if (a.defined() != b.defined()) return false;
+    return !a.defined() || (a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() && torch::equal(a, b));
+}
+
+// `part` is positions [begin, end) of `whole`, bit for bit, with the whole batch's positives.
+void checkPartOfWhole(const TrainBatch& whole, const TrainBatch& part, std::size_t begin, std::size_t end) {
+    const auto b = static_cast<int64_t>(begin), len = static_cast<int64_t>(end - begin);
+    CHECK(part.size() == end - begin);
+    CHECK(part.globalRows == whole.size());
+    CHECK(sameTensor(part.images, whole.images.narrow(0, b, len)));
+    CHECK(sameTensor(part.inputIds, whole.inputIds.narrow(0, b, len)));
+    CHECK(sameTensor(part.attentionMask, whole.attentionMask.narrow(0, b, len)));
+    CHECK(sameTensor(part.positives, whole.positives));
+    std::vector<int64_t> rows;
+    for (auto k = b; k < b + len; ++k) rows.push_back(k);
+    CHECK(part.rows == rows);
 }
 
 }  // namespace
@@ -320,11 +352,11 @@ TEST_CASE("2 ranks x B/2 = 1 x B: all, BatchNorm tower with sync-bn; per-rank Ba
     o.freeze = FreezePreset::All;
     o.syncBatchNorm = true;
     auto src = [&]() -> std::unique_ptr<BatchSource> { return makeSource(t, 12, 3); };
-    auto synced = compareRuns(t, o, 2, src);
+    auto synced = compareRuns(t, o, 2, src, torch::kFloat64);
     CHECK(synced.changed);
-    CHECK_MSG(synced.maxRel <= 1e-5, "max relative difference " << synced.maxRel << " at " << synced.worst);
+    CHECK_MSG(synced.maxRel <= kFloat64Tolerance, "max relative difference " << synced.maxRel << " at " << synced.worst);
     o.syncBatchNorm = false;  // as DDP: statistics of each rank's share
-    auto perRank = compareRuns(t, o, 2, src);
+    auto perRank = compareRuns(t, o, 2, src, torch::kFloat64);
     CHECK_MSG(perRank.maxRel > 1e-4, "max relative difference without sync-bn " << perRank.maxRel);
 }
 
@@ -339,9 +371,16 @@ TEST_CASE("2 ranks x B/2 = 1 x B: image files with augmentation, sync-bn") {
         REQUIRE(vision::saveImage(samples[i].image, p));
         for (const auto& c : samples[i].captions) pairs.push_back({p, c.text});
     }
+    // An image that fails to decode: left out of its batch by one process and by the rank that owns it.
+    {
+        std::ofstream broken(dir + "/broken.png", std::ios::binary);
+        broken << "not an image";
+    }
+    pairs.push_back({dir + "/broken.png", pairs[0].second});
     Dataset d = fromPairs(pairs);
     TrainOptions o = smallOptions();
     o.syncBatchNorm = true;
+    std::atomic<int> problems{0};
     auto e = compareRuns(t, o, 2, [&]() -> std::unique_ptr<BatchSource> {
         DatasetSourceOptions so;
         so.batchSize = 8;
@@ -350,10 +389,136 @@ TEST_CASE("2 ranks x B/2 = 1 x B: image files with augmentation, sync-bn") {
         so.preprocess.imageSize = 16;
         so.preprocess.resizeSize = 16;
         so.maxTextLength = 24;
-        return std::make_unique<DatasetBatchSource>(d, *t.tokenizer, so);
-    });
+        return std::make_unique<DatasetBatchSource>(d, *t.tokenizer, so, [&](const DatasetProblem&) { ++problems; });
+    }, torch::kFloat64);
     CHECK(e.changed);
-    CHECK_MSG(e.maxRel <= 1e-5, "max relative difference " << e.maxRel << " at " << e.worst);
+    CHECK(problems.load() >= 2);  // one process and one rank (each source reports once per file)
+    CHECK_MSG(e.maxRel <= kFloat64Tolerance, "max relative difference " << e.maxRel << " at " << e.worst);
+}
+
+TEST_CASE("keyed dropout: keeps about 1 - p scaled by 1 / (1 - p); rows and sites differ; a key repeats") {
+    const double p = 0.3;
+    auto keys = torch::tensor(std::vector<int64_t>{11, 12, 13, -5}, torch::kInt64);
+    auto x = torch::ones({4, 50, 40});
+    at::Tensor a, b, again, other;
+    {
+        nn::KeyedRandomScope scope(keys);
+        CHECK(nn::keyedRandomActive());
+        a = nn::dropout(x, p, true);  // site 0
+        b = nn::dropout(x, p, true);  // site 1
+        CHECK(torch::equal(nn::dropout(x, p, false), x));  // eval: untouched
+    }
+    CHECK(!nn::keyedRandomActive());
+    {
+        nn::KeyedRandomScope scope(keys);
+        again = nn::dropout(x, p, true);
+    }
+    {
+        // The same pairs in another batch, in another order and company: the same masks per key.
+        nn::KeyedRandomScope scope(torch::tensor(std::vector<int64_t>{13, 99}, torch::kInt64));
+        other = nn::dropout(torch::ones({2, 50, 40}), p, true);
+    }
+    CHECK(torch::equal(a, again));
+    CHECK(torch::equal(other[0], a[2]));
+    CHECK(!torch::equal(other[1], a[2]));
+    // Kept elements are scaled by 1 / (1 - p), dropped ones are 0, about 1 - p of them are kept.
+    auto kept = a.ne(0);
+    CHECK(torch::allclose(a.masked_select(kept), torch::full({kept.sum().item<int64_t>()}, 1.0 / (1.0 - p))));
+    double keptShare = kept.to(torch::kFloat64).mean().item<double>();
+    CHECK_MSG(std::abs(keptShare - (1 - p)) < 0.02, "kept share " << keptShare);
+    for (int64_t r = 0; r < 4; ++r) {
+        double share = kept[r].to(torch::kFloat64).mean().item<double>();
+        CHECK_MSG(std::abs(share - (1 - p)) < 0.04, "row " << r << " kept share " << share);
+    }
+    // Rows and sites draw different masks, and the masks of two sites are not correlated.
+    CHECK(!torch::equal(a[0], a[1]));
+    CHECK(!torch::equal(a, b));
+    double both = (a.ne(0) & b.ne(0)).to(torch::kFloat64).mean().item<double>();
+    CHECK_MSG(std::abs(both - (1 - p) * (1 - p)) < 0.02, "kept by both sites " << both);
+    // The raw bits are uniform over [0, 2^53).
+    auto bits = nn::keyedRandomBits(keys, 7, 20000).to(torch::kFloat64) / std::ldexp(1.0, 53);
+    CHECK(bits.min().item<double>() >= 0.0 && bits.max().item<double>() < 1.0);
+    CHECK_MSG(std::abs(bits.mean().item<double>() - 0.5) < 0.01, "mean " << bits.mean().item<double>());
+    // A tensor laid out batch-major over windows ([B * 3, ...]) takes its example's key.
+    {
+        nn::KeyedRandomScope scope(keys);
+        auto w = nn::dropout(torch::ones({12, 5}), p, true);
+        CHECK(w.size(0) == 12);
+        CHECK_THROWS_WITH(nn::dropout(torch::ones({5, 5}), p, true), Error, "does not split");
+    }
+    // Stochastic depth: one draw per example, whole rows kept or dropped.
+    {
+        nn::KeyedRandomScope scope(torch::arange(64, torch::kInt64));
+        auto y = nn::stochasticDepth(torch::ones({64, 3, 4, 4}), 0.5, true);
+        auto perRow = y.view({64, -1});
+        CHECK(torch::equal(perRow.amin(1), perRow.amax(1)));
+        int64_t survivors = perRow.select(1, 0).ne(0).sum().item<int64_t>();
+        CHECK_MSG(survivors > 16 && survivors < 48, survivors << " of 64 survive");
+    }
+}
+
+TEST_CASE("batch parts: equal the slices of the whole batch, bit for bit (world, image files with augmentation)") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny();
+    auto world = makeSource(t, 10, 2);
+    for (std::size_t index : {0, 1}) {
+        TrainBatch whole = world->makeBatch(1, index);
+        CHECK(whole.size() == 10 && world->batchRows(1, index) == 10);
+        for (auto [lo, hi] : std::vector<std::pair<std::size_t, std::size_t>>{{0, 5}, {5, 10}, {0, 4}, {4, 7}, {7, 10}, {3, 3}})
+            checkPartOfWhole(whole, world->makeBatchPart(1, index, lo, hi), lo, hi);
+    }
+    CHECK_THROWS_WITH(world->makeBatchPart(0, 0, 4, 11), Error, "not part of");
+
+    std::string dir = testing::makeTempDir();
+    std::vector<std::pair<std::string, std::string>> pairs;
+    auto samples = t.world->generate(SceneKind::Single, WorldSplit::Train, 12, 3, 2);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        std::string p = dir + "/img" + std::to_string(i) + ".png";
+        REQUIRE(vision::saveImage(samples[i].image, p));
+        for (const auto& c : samples[i].captions) pairs.push_back({p, c.text});
+    }
+    // Two images share a caption: the whole batch has off-diagonal positives the parts must keep.
+    pairs.push_back({dir + "/img1.png", pairs[0].second});
+    pairs.push_back({dir + "/img1.png", pairs[1].second});
+    DatasetSourceOptions so;
+    so.batchSize = 12;
+    so.seed = 5;
+    so.augment = true;
+    so.dropLast = false;
+    so.preprocess.imageSize = 16;
+    so.preprocess.resizeSize = 16;
+    so.maxTextLength = 24;
+    DatasetBatchSource files(fromPairs(pairs), *t.tokenizer, so);
+    bool sawPositives = false;
+    for (std::size_t epoch : {0, 1})
+        for (std::size_t index = 0; index < files.batchesPerEpoch(); ++index) {
+            TrainBatch whole = files.makeBatch(epoch, index);
+            std::size_t n = files.batchRows(epoch, index);
+            CHECK(whole.size() == n);
+            sawPositives = sawPositives || whole.positives.defined();
+            for (int world : {2, 3})
+                for (int r = 0; r < world; ++r) {
+                    auto [lo, hi] = shareOf(static_cast<int64_t>(n), r, world);
+                    checkPartOfWhole(whole, files.makeBatchPart(epoch, index, static_cast<std::size_t>(lo),
+                                                                static_cast<std::size_t>(hi)),
+                                     static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
+                }
+        }
+    CHECK(sawPositives);
+    // The default (any other source): the whole batch, then the slice.
+    WithoutPositives plain(makeSource(t, 6, 1));
+    checkPartOfWhole(plain.makeBatch(0, 0), plain.makeBatchPart(0, 0, 2, 5), 2, 5);
+}
+
+TEST_CASE("2 ranks x B/2 = 1 x B: dropout (text hidden and attention, projection heads), sync-bn") {
+    nn::configureThreads(1);
+    Tiny t = makeTiny(0.2);
+    TrainOptions o = smallOptions();
+    o.freeze = FreezePreset::All;
+    o.syncBatchNorm = true;
+    auto e = compareRuns(t, o, 2, [&]() -> std::unique_ptr<BatchSource> { return makeSource(t, 12, 3); }, torch::kFloat64);
+    CHECK(e.changed);
+    CHECK_MSG(e.maxRel <= kFloat64Tolerance, "max relative difference " << e.maxRel << " at " << e.worst);
 }
 
 TEST_CASE("rank 0 alone writes checkpoints; resume with another world size equals an uninterrupted run") {
