@@ -1799,5 +1799,21 @@ Uyğunluq: %2</translation>
         <source>Search index (expert)</source>
         <translation>Axtarış indeksi (mütəxəssislər üçün)</translation>
     </message>
+    <message>
+        <source>Fastest (int8 where this processor is quicker with it)</source>
+        <translation>Ən sürətli (bu prosessorda daha tez olanda int8)</translation>
+    </message>
+    <message>
+        <source>Exact (float32)</source>
+        <translation>Dəqiq (float32)</translation>
+    </message>
+    <message>
+        <source>How typed searches are computed. The fastest way gives nearly the same results.</source>
+        <translation>Yazılan axtarışlar necə hesablanır. Ən sürətli yol demək olar ki, eyni nəticələri verir.</translation>
+    </message>
+    <message>
+        <source>Search text:</source>
+        <translation>Axtarış mətni:</translation>
+    </message>
 </context>
 </TS>

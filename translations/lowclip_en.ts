@@ -1799,5 +1799,21 @@ Relevance: %2</translation>
         <source>Search index (expert)</source>
         <translation>Search index (expert)</translation>
     </message>
+    <message>
+        <source>Fastest (int8 where this processor is quicker with it)</source>
+        <translation>Fastest (int8 where this processor is quicker with it)</translation>
+    </message>
+    <message>
+        <source>Exact (float32)</source>
+        <translation>Exact (float32)</translation>
+    </message>
+    <message>
+        <source>How typed searches are computed. The fastest way gives nearly the same results.</source>
+        <translation>How typed searches are computed. The fastest way gives nearly the same results.</translation>
+    </message>
+    <message>
+        <source>Search text:</source>
+        <translation>Search text:</translation>
+    </message>
 </context>
 </TS>
