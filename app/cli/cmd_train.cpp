@@ -20,6 +20,7 @@
 #include "core/train/distributed.h"
 #include "core/train/paper.h"
 #include "core/train/trainer.h"
+#include "core/util/stderr_filter.h"
 
 using namespace lowclip;
 
@@ -221,6 +222,7 @@ int runTrain(cli::Args& args) {
                 if (report) report(s);
                 if (s.step == static_cast<std::size_t>(step)) {
                     std::cerr << "test hook: exiting after step " << step << " (LOWCLIP_FAULT_EXIT_AT_STEP)" << std::endl;
+                    util::removeStderrFilter();  // _Exit skips atexit: forward what is pending first
                     std::_Exit(3);
                 }
             };

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/stderr_filter.h"
+
 #if defined(__linux__)
 #include <unistd.h>
 #endif
@@ -39,8 +41,12 @@ inline void preferPassiveOpenMP() {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    // The stderr filter's reader does not survive exec: hand the new image the real stderr (it sets up
+    // its own filter).
+    util::removeStderrFilter();
     ::execv("/proc/self/exe", argv.data());
     // exec failed: carry on in this process with the default policy.
+    util::installStderrFilter();
 #endif
 }
 
