@@ -3,8 +3,6 @@
 // with lowclip::Error, or the loaded model encodes a caption and an image without any other error.
 // Input: a 4-byte little-endian length and lowclip.json, a 4-byte length and vocab.txt, then
 // model.safetensors (fuzz/make_seeds.cpp writes real small bundles in this form).
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -17,18 +15,14 @@
 #include "core/io/bundle.h"
 #include "core/io/importers.h"
 #include "core/text/tokenizer.h"
+#include "fuzz/fuzz_support.h"
 
 namespace {
 
 const std::string& bundleDir() {
-    static const std::string dir = [] {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string root = tmp && *tmp ? tmp : access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        std::string d = root + "/lowclip-fuzz-bundle-" + std::to_string(getpid());
-        std::string cmd = "mkdir -p '" + d + "'";
-        if (std::system(cmd.c_str()) != 0) std::abort();
+    static const std::string& dir = [] () -> const std::string& {
         torch::set_num_threads(1);
-        return d;
+        return lowclip::fuzz::scratchDir("bundle");
     }();
     return dir;
 }

@@ -3,8 +3,6 @@
 // sets a damaged journal aside); either open refuses with lowclip::Error or yields an index that
 // answers searches with labels it holds. Input: a 4-byte little-endian snapshot length, the
 // snapshot's bytes, then the journal's bytes (fuzz/corpus/vector_index holds real ones, dimension 8).
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -16,23 +14,11 @@
 
 #include "core/error.h"
 #include "core/library/vector_index.h"
+#include "fuzz/fuzz_support.h"
 
 namespace {
 
 constexpr int kDim = 8;
-
-const std::string& workDir() {
-    static const std::string dir = [] {
-        // Memory-backed when there is /dev/shm: every writable open and add fsyncs.
-        const char* tmp = std::getenv("TMPDIR");
-        std::string root = tmp && *tmp ? tmp : access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        std::string base = root + "/lowclip-fuzz-index-" + std::to_string(getpid());
-        std::string cmd = "mkdir -p '" + base + "'";
-        if (std::system(cmd.c_str()) != 0) std::abort();
-        return base;
-    }();
-    return dir;
-}
 
 void writeFile(const std::string& path, const std::uint8_t* data, std::size_t size) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -62,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t* rest = data + (size >= 4 ? 4 : size);
     std::size_t restSize = size >= 4 ? size - 4 : 0;
     if (snapshotSize > restSize) snapshotSize = static_cast<std::uint32_t>(restSize);
-    const std::string base = workDir() + "/index";
+    const std::string base = lowclip::fuzz::scratchDir("index") + "/index";
     std::remove((base + ".journal.corrupt").c_str());
     std::remove((base + ".hnsw.corrupt").c_str());
     writeFile(base + ".hnsw", rest, snapshotSize);
