@@ -448,6 +448,12 @@ private Q_SLOTS:
         QApplication::processEvents();
         QVERIFY(t.expertGroup()->isVisible());  // a value someone set stays in sight
         QCOMPARE(t.options().hnswEfSearch, 200);
+        // Search text: the fastest path by default, the exact one when chosen, and kept.
+        QCOMPARE(d.options().textPrecision, std::string("auto"));
+        EngineOptions exact;
+        exact.textPrecision = "float32";
+        SettingsDialog e(exact, QString(), {QStringLiteral("cpu")});
+        QCOMPARE(e.options().textPrecision, std::string("float32"));
     }
 
     void wizardHasNoEmptyAdvancedFrame() {
