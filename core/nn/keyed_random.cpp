@@ -54,7 +54,7 @@ bool keyedRandomActive() { return current != nullptr; }
 at::Tensor keyedRandomBits(const at::Tensor& rowKeys, int64_t site, int64_t perRow) {
     const auto opts = rowKeys.options();
     // One seed per row and site, then one value per element of the row.
-    auto rowSeed = mix64(rowKeys.mul(asSigned(0x9E3779B97F4A7C15ULL)).add_((site + 1) * asSigned(0xD1B54A32D192ED03ULL)));
+    auto rowSeed = mix64(rowKeys.mul(asSigned(0x9E3779B97F4A7C15ULL)).add_(asSigned(static_cast<std::uint64_t>(site + 1) * 0xD1B54A32D192ED03ULL)));
     auto element = torch::arange(1, perRow + 1, opts).mul_(asSigned(0x9E3779B97F4A7C15ULL));
     auto z = mix64(rowSeed.view({-1, 1}) + element.view({1, -1}));
     return shiftRight(z, 11);  // the top 53 bits
