@@ -1,6 +1,8 @@
 #include "ui/app_settings.h"
 
 #include <QDir>
+#include <algorithm>
+#include <cmath>
 
 #include "ui/ui_util.h"
 
@@ -32,6 +34,18 @@ void AppSettings::setEngineOptions(const EngineOptions& o) {
 
 int AppSettings::thumbnailSize() const {
     return std::clamp(settings_->value(QStringLiteral("ui/thumbnailSize"), 160).toInt(), 64, 512);
+}
+
+bool AppSettings::groupNearIdentical() const { return settings_->value(QStringLiteral("results/groupNearIdentical"), true).toBool(); }
+void AppSettings::setGroupNearIdentical(bool on) { settings_->setValue(QStringLiteral("results/groupNearIdentical"), on); }
+
+double AppSettings::nearIdenticalSimilarity() const {
+    bool ok = false;
+    const double s = settings_->value(QStringLiteral("results/nearIdenticalSimilarity"), 0.95).toDouble(&ok);
+    return ok && std::isfinite(s) ? std::clamp(s, 0.80, 0.999) : 0.95;
+}
+void AppSettings::setNearIdenticalSimilarity(double s) {
+    settings_->setValue(QStringLiteral("results/nearIdenticalSimilarity"), std::clamp(s, 0.80, 0.999));
 }
 
 QString AppSettings::language() const { return settings_->value(QStringLiteral("ui/language")).toString(); }

@@ -22,6 +22,11 @@ public:
     // "" = follow the system, "az", "en".
     QString language() const;
     void setLanguage(const QString& lang);
+    // Results: near-identical photos grouped into stacks, and the cosine from which they count so.
+    bool groupNearIdentical() const;
+    void setGroupNearIdentical(bool on);
+    double nearIdenticalSimilarity() const;  // 0.80..0.999, default 0.95
+    void setNearIdenticalSimilarity(double s);
     QStringList searchHistory() const;
     void addToHistory(const QString& query);
     QByteArray windowGeometry() const;

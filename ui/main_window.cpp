@@ -48,6 +48,7 @@
 #include "ui/caption_transfer.h"
 #include "ui/caption_dialog.h"
 #include "ui/captions_window.h"
+#include "ui/duplicates_dialog.h"
 #include "ui/feedback_dialog.h"
 #include "ui/finetune_wizard.h"
 #include "ui/flow_layout.h"
@@ -145,6 +146,17 @@ void MainWindow::buildMenus() {
     lib->addAction(tr("&Relevance marks…"), this, [this] { openMarks(); });
     auto* undo = lib->addAction(tr("&Undo the last mark"), QKeySequence::Undo, this, &MainWindow::undoMark);
     undo->setShortcutContext(Qt::WindowShortcut);
+    lib->addSeparator();
+    lib->addAction(tr("Find &near-identical photos…"), this, [this] { openDuplicates(); });
+    groupNearIdentical_ = lib->addAction(tr("&Group near-identical photos in results"));
+    groupNearIdentical_->setObjectName(QStringLiteral("groupNearIdentical"));
+    groupNearIdentical_->setCheckable(true);
+    groupNearIdentical_->setChecked(settings_->groupNearIdentical());
+    connect(groupNearIdentical_, &QAction::toggled, this, [this](bool on) {
+        settings_->setGroupNearIdentical(on);
+        if (mode_ == Mode::Text) runSearch();
+        else if (mode_ == Mode::Similar) findSimilar(similarTo_);
+    });
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(tr("&Models…"), this, [this] { openModels(); });
@@ -574,6 +586,7 @@ SearchOptions MainWindow::currentSearchOptions() const {
         break;
     }
     o.keepUndated = keepUndated_->isChecked();
+    o.stackSimilarity = settings_->groupNearIdentical() ? settings_->nearIdenticalSimilarity() : 0.0;
     return o;
 }
 
@@ -696,13 +709,22 @@ void MainWindow::showResults(const SearchResult& r, Mode mode, const QString& wh
     }
     const int n = int(r.hits.size());
     results_->setMarks({});
-    results_->setResults(r.hits);
-    delegate_->setShowScores(mode != Mode::Browse);
+    const bool ranked = mode == Mode::Text || mode == Mode::Similar;
+    results_->setResults(r.hits, ranked ? r.relevant : r.hits.size(), ranked ? r.stackLeader : std::vector<std::size_t>{});
+    delegate_->setShowScores(ranked);
     const QString ms = QLocale().toString(r.milliseconds, 'f', 0);
+    // What the grid shows beyond the count: the relevant ones before a clear drop, and stacks.
+    QString extra;
+    if (ranked && results_->relevantCount() < std::size_t(n))
+        extra += QStringLiteral(" · ") + tr("%n clearly relevant, the rest faded", nullptr, int(results_->relevantCount()));
+    if (ranked && results_->stackCount() > 0)
+        extra += QStringLiteral(" · ") + tr("%n stack(s) of near-identical photos", nullptr, results_->stackCount());
     if (mode == Mode::Text) {
-        resultInfo_->setText(tr("%n result(s), %1 ms", nullptr, n).arg(ms));
+        resultInfo_->setText(tr("%n result(s), %1 ms", nullptr, n).arg(ms) + extra);
     } else if (mode == Mode::Similar) {
-        resultInfo_->setText(tr("Similar to %1: %n photo(s)", nullptr, n).arg(what));
+        resultInfo_->setText(tr("Similar to %1: %n photo(s)", nullptr, n).arg(what) + extra);
+    } else if (mode == Mode::Group) {
+        resultInfo_->setText(tr("%n near-identical photo(s)", nullptr, n));
     } else {
         resultInfo_->setText(tr("%n photo(s), newest first", nullptr, n));
         unknownWords_->setText(tr("There is no model yet, so these are all your photos, newest first. Try the demo or "
@@ -773,7 +795,52 @@ QMenu* MainWindow::contextMenuFor(qint64 id) {
     notRel->setChecked(current < 0);
     rel->setEnabled(mode_ == Mode::Text);
     notRel->setEnabled(mode_ == Mode::Text);
+    if (const int stack = results_->stackSizeOf(id); stack > 1) {
+        menu->addSeparator();
+        const bool open = results_->isStackExpanded(id);
+        QAction* toggle = menu->addAction(open ? tr("Close the stack") : tr("Show the %n near-identical photo(s)", nullptr, stack - 1),
+                                          this, [this, id, open] { toggleStack(id, !open); });
+        toggle->setObjectName(QStringLiteral("toggleStack"));
+    }
     return menu;
+}
+
+void MainWindow::toggleStack(qint64 id, bool open) {
+    if (!results_->setStackExpanded(id, open)) return;
+    // The keyboard stays on the photo, or on its stack's leader when the photo went into the stack.
+    int row = results_->rowOfPhoto(id);
+    if (row < 0) row = results_->rowOfPhoto(results_->stackLeaderOf(id));
+    if (row >= 0) {
+        view_->setCurrentIndex(results_->index(row));
+        view_->scrollTo(results_->index(row));
+    }
+}
+
+DuplicatesDialog* MainWindow::openDuplicates() {
+    if (!duplicates_) {
+        duplicates_ = new DuplicatesDialog(backend_, settings_->nearIdenticalSimilarity(), this);
+        duplicates_->setAttribute(Qt::WA_DeleteOnClose);
+        connect(duplicates_, &DuplicatesDialog::openPhotoRequested, this, &MainWindow::openPhoto);
+        connect(duplicates_, &DuplicatesDialog::showInFolderRequested, this, &MainWindow::showInFolder);
+        connect(duplicates_, &DuplicatesDialog::showGroupRequested, this, &MainWindow::showPhotoGroup);
+        connect(duplicates_, &DuplicatesDialog::similarityChosen, this,
+                [this](double s) { settings_->setNearIdenticalSimilarity(s); });
+    }
+    duplicates_->show();
+    duplicates_->raise();
+    duplicates_->activateWindow();
+    if (!duplicates_->running() && duplicates_->groupCount() == 0) duplicates_->find();
+    return duplicates_;
+}
+
+void MainWindow::showPhotoGroup(const std::vector<Photo>& photos) {
+    ++searchGeneration_;  // a search still running must not replace the group
+    search_->clear();
+    unknownWords_->hide();
+    SearchResult r;
+    r.hits = photos;
+    r.relevant = photos.size();
+    showResults(r, Mode::Group, {});
 }
 
 void MainWindow::showContextMenu(const QPoint& pos) {
@@ -1024,6 +1091,12 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
         if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {
             const QModelIndex current = view_->currentIndex();
             if (current.isValid()) openPhoto(current.data(ResultsModel::PhotoIdRole).toLongLong());
+            return true;
+        }
+        // + opens the current photo's stack of near-identical photos, − closes it.
+        if (key->key() == Qt::Key_Plus || key->key() == Qt::Key_Minus) {
+            const QModelIndex current = view_->currentIndex();
+            if (current.isValid()) toggleStack(current.data(ResultsModel::PhotoIdRole).toLongLong(), key->key() == Qt::Key_Plus);
             return true;
         }
     }

@@ -34,6 +34,7 @@ class FeedbackDialog;
 class FineTuneWizard;
 class IndexController;
 class IndexingDialog;
+class DuplicatesDialog;
 class ModelManager;
 class PreviewPane;
 class QuickLook;
@@ -45,7 +46,8 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     // Browse: the library without a query (no model yet), newest first.
-    enum class Mode { None, Text, Similar, Browse };
+    // Group: a group of near-identical photos from the duplicates window.
+    enum class Mode { None, Text, Similar, Browse, Group };
     MainWindow(Backend* backend, AppSettings* settings, QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -84,6 +86,10 @@ public:
     FineTuneWizard* openFineTune();
     ModelManager* openModels();
     IndexingDialog* openIndexing();
+    DuplicatesDialog* openDuplicates();
+    // Shows these photos in the grid (a group of near-identical photos).
+    void showPhotoGroup(const std::vector<Photo>& photos);
+    QAction* groupNearIdenticalAction() const { return groupNearIdentical_; }
     // Adds the selected photos' caption without asking (tests); the UI asks with CaptionDialog.
     void addCaptionToSelection(const QString& text);
 
@@ -126,6 +132,7 @@ private:
     void removeSelectedFolder();
     void openPhoto(qint64 id);
     void showInFolder(qint64 id);
+    void toggleStack(qint64 id, bool open);
     void askCaption();
     void mark(qint64 id, bool relevant);
     void clearMark(qint64 id);
@@ -192,6 +199,8 @@ private:
     QPointer<FineTuneWizard> wizard_;
     QPointer<QuickLook> quickLook_;
     QPointer<FeedbackDialog> marksDialog_;
+    QPointer<DuplicatesDialog> duplicates_;
+    QAction* groupNearIdentical_ = nullptr;
 
     // Relevance marks of the current query, by photo; and what Undo would put back.
     QHash<qint64, FeedbackMark> marks_;

@@ -1,6 +1,7 @@
 #include "ui/result_delegate.h"
 
 #include <QApplication>
+#include <QFontMetrics>
 #include <QLocale>
 #include <QPainter>
 #include <QPixmap>
@@ -36,6 +37,27 @@ void ResultDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
     }
     const QRect imageBox(cell.left() + 3, cell.top() + 3, cell.width() - 6, size_);
     const QPixmap pm = index.data(Qt::DecorationRole).value<QPixmap>();
+    const bool lessRelevant = index.data(ResultsModel::LessRelevantRole).toBool();
+    const int stackSize = index.data(ResultsModel::StackSizeRole).toInt();
+    const bool stackOpen = index.data(ResultsModel::StackExpandedRole).toBool();
+    const bool inStack = index.data(ResultsModel::InStackRole).toBool();
+    if (stackOpen) {
+        // An open stack: its leader and members share a tinted ground.
+        painter->setPen(Qt::NoPen);
+        QColor tint = pal.color(QPalette::Highlight);
+        tint.setAlpha(inStack ? 28 : 44);
+        painter->setBrush(tint);
+        painter->drawRoundedRect(cell, 6, 6);
+    }
+    if (stackSize > 1 && !stackOpen) {
+        // A closed stack: two cards peeking out behind the photo.
+        painter->setPen(QPen(pal.color(QPalette::Mid), 1));
+        painter->setBrush(pal.color(QPalette::Base));
+        for (int k = 2; k >= 1; --k)
+            painter->drawRoundedRect(imageBox.adjusted(8 + 3 * k, 8 - 3 * k, -8 + 3 * k, -8 - 3 * k).translated(0, 0), 3, 3);
+    }
+    // Less relevant photos are shown faded: they came after a clear drop in the scores.
+    if (lessRelevant) painter->setOpacity(0.45);
     if (!pm.isNull()) {
         // Small photos are enlarged to fill the cell, but at most 3x (beyond that they turn to mush).
         QSize s = pm.size().scaled(imageBox.size(), Qt::KeepAspectRatio);
@@ -49,11 +71,29 @@ void ResultDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
         painter->setBrush(pal.color(QPalette::AlternateBase).darker(104));
         painter->drawRoundedRect(imageBox.adjusted(8, 8, -8, -8), 4, 4);
     }
+    painter->setOpacity(1.0);
+    if (stackSize > 1) {
+        // The stack's size in the thumbnail's bottom-right corner ("+N"; "−" when open).
+        QFont f = option.font;
+        f.setBold(true);
+        painter->setFont(f);
+        const QString text = stackOpen ? QStringLiteral("−%1").arg(stackSize - 1) : QStringLiteral("+%1").arg(stackSize - 1);
+        const int h = option.fontMetrics.height() + 4;
+        const int w = std::max(h, QFontMetrics(f).horizontalAdvance(text) + 10);
+        const QRect badge(imageBox.right() - w - 2, imageBox.bottom() - h - 2, w, h);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0, 0, 0, 170));
+        painter->drawRoundedRect(badge, h / 2.0, h / 2.0);
+        painter->setPen(Qt::white);
+        painter->drawText(badge, Qt::AlignCenter, text);
+        painter->setFont(option.font);
+    }
     if (showScores_) {
         const QRect textBox(cell.left(), imageBox.bottom() + 2, cell.width(), option.fontMetrics.height() + 2);
         painter->setPen(pal.color(selected ? QPalette::HighlightedText : QPalette::Text));
         if (selected) painter->setPen(pal.color(QPalette::Text));
         const double score = index.data(ResultsModel::ScoreRole).toDouble();
+        if (lessRelevant) painter->setPen(pal.color(QPalette::PlaceholderText));
         painter->drawText(textBox, Qt::AlignCenter, QLocale().toString(score, 'f', 2));
     }
     const int mark = index.data(ResultsModel::MarkRole).toInt();

@@ -14,13 +14,68 @@ ResultsModel::ResultsModel(ThumbnailLoader* loader, QObject* parent) : QAbstract
     connect(loader_, &ThumbnailLoader::loaded, this, &ResultsModel::onThumbnail);
 }
 
-void ResultsModel::setResults(std::vector<Photo> hits) {
+void ResultsModel::setResults(std::vector<Photo> hits, std::size_t relevant, std::vector<std::size_t> stackLeader) {
     beginResetModel();
     loader_->clearPending();  // thumbnails of the previous results are no longer wanted
     ranked_ = std::move(hits);
+    relevant_ = std::min(relevant, ranked_.size());
+    const std::size_t n = ranked_.size();
+    leader_.assign(n, 0);
+    stackSize_.assign(n, 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        // A leader must rank higher and lead itself; anything else (a malformed list) stands alone.
+        std::size_t l = i < stackLeader.size() ? stackLeader[i] : i;
+        if (l >= i || leader_[l] != l) l = i;
+        // A stack never spans the relevance gap: the less relevant photo stands alone.
+        if ((l < relevant_) != (i < relevant_)) l = i;
+        leader_[i] = l;
+        if (l != i) ++stackSize_[l];
+    }
+    expanded_.clear();
     pixmaps_.clear();
     arrange();
     endResetModel();
+}
+
+int ResultsModel::stackCount() const {
+    int n = 0;
+    for (std::size_t i = 0; i < ranked_.size(); ++i) n += leader_[i] == i && stackSize_[i] > 1;
+    return n;
+}
+
+bool ResultsModel::setStackExpanded(qint64 photoId, bool expanded) {
+    for (std::size_t i = 0; i < ranked_.size(); ++i) {
+        if (ranked_[i].id != photoId) continue;
+        const std::size_t l = leader_[i];
+        if (stackSize_[l] < 2) return false;
+        const qint64 leaderId = ranked_[l].id;
+        if (expanded_.value(leaderId, false) == expanded) return true;
+        beginResetModel();
+        if (expanded) expanded_.insert(leaderId, true);
+        else expanded_.remove(leaderId);
+        arrange();
+        endResetModel();
+        return true;
+    }
+    return false;
+}
+
+bool ResultsModel::isStackExpanded(qint64 photoId) const {
+    for (std::size_t i = 0; i < ranked_.size(); ++i)
+        if (ranked_[i].id == photoId) return expanded_.value(ranked_[leader_[i]].id, false);
+    return false;
+}
+
+qint64 ResultsModel::stackLeaderOf(qint64 photoId) const {
+    for (std::size_t i = 0; i < ranked_.size(); ++i)
+        if (ranked_[i].id == photoId) return ranked_[leader_[i]].id;
+    return photoId;
+}
+
+int ResultsModel::stackSizeOf(qint64 photoId) const {
+    for (std::size_t i = 0; i < ranked_.size(); ++i)
+        if (ranked_[i].id == photoId) return stackSize_[leader_[i]];
+    return 1;
 }
 
 void ResultsModel::setOrder(Order order) {
@@ -32,14 +87,30 @@ void ResultsModel::setOrder(Order order) {
 }
 
 void ResultsModel::arrange() {
-    hits_ = ranked_;
+    // Leaders (and photos standing alone) in the chosen order, relevant ones first; an open stack's
+    // members follow their leader in rank order.
+    std::vector<std::size_t> leaders;
+    for (std::size_t i = 0; i < ranked_.size(); ++i)
+        if (leader_[i] == i) leaders.push_back(i);
     if (order_ != Order::Relevance) {
         const bool newest = order_ == Order::NewestFirst;
-        std::stable_sort(hits_.begin(), hits_.end(), [newest](const Photo& a, const Photo& b) {
+        std::stable_sort(leaders.begin(), leaders.end(), [&](std::size_t x, std::size_t y) {
+            if ((x < relevant_) != (y < relevant_)) return x < relevant_;
+            const Photo& a = ranked_[x];
+            const Photo& b = ranked_[y];
             if (a.dateTaken.empty() != b.dateTaken.empty()) return b.dateTaken.empty();  // undated last
             return newest ? a.dateTaken > b.dateTaken : a.dateTaken < b.dateTaken;
         });
     }
+    rankOfRow_.clear();
+    for (std::size_t l : leaders) {
+        rankOfRow_.push_back(l);
+        if (stackSize_[l] > 1 && expanded_.value(ranked_[l].id, false))
+            for (std::size_t i = l + 1; i < ranked_.size(); ++i)
+                if (leader_[i] == l) rankOfRow_.push_back(i);
+    }
+    hits_.clear();
+    for (std::size_t r : rankOfRow_) hits_.push_back(ranked_[r]);
     rowById_.clear();
     for (int i = 0; i < int(hits_.size()); ++i) rowById_.insert(hits_[std::size_t(i)].id, i);
 }
@@ -66,7 +137,14 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         return QFileInfo(path).fileName();
     case Qt::ToolTipRole:
-        return tr("%1\nRelevance: %2").arg(path, QLocale().toString(double(p.score), 'f', 3));
+    {
+        QString tip = tr("%1\nRelevance: %2").arg(path, QLocale().toString(double(p.score), 'f', 3));
+        const std::size_t r = rankOfRow_[std::size_t(index.row())];
+        if (r >= relevant_) tip += QLatin1Char('\n') + tr("Less relevant: after a clear drop in relevance.");
+        if (leader_[r] == r && stackSize_[r] > 1)
+            tip += QLatin1Char('\n') + tr("%n near-identical photo(s) in this stack.", nullptr, stackSize_[r] - 1);
+        return tip;
+    }
     case Qt::DecorationRole: {
         auto it = pixmaps_.constFind(p.id);
         if (it != pixmaps_.constEnd()) return *it;
@@ -86,6 +164,20 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
         return loader_->isPending(p.id);
     case MarkRole:
         return marks_.value(p.id, NoMark);
+    case LessRelevantRole:
+        return rankOfRow_[std::size_t(index.row())] >= relevant_;
+    case StackSizeRole: {
+        const std::size_t r = rankOfRow_[std::size_t(index.row())];
+        return leader_[r] == r ? stackSize_[r] : 1;
+    }
+    case StackExpandedRole: {
+        const std::size_t r = rankOfRow_[std::size_t(index.row())];
+        return expanded_.value(ranked_[leader_[r]].id, false);
+    }
+    case InStackRole: {
+        const std::size_t r = rankOfRow_[std::size_t(index.row())];
+        return leader_[r] != r;
+    }
     default:
         return {};
     }

@@ -20,7 +20,8 @@ int runSearch(lowclip::cli::Args& args) {
     const auto answer = w->search(query, resolveSearch(*w, search), model);
     printResults(answer.hits, json,
                  {{"query", query}, {"model", modelJson(answer.model)}, {"model_id", answer.modelId},
-                  {"k", search.options.k}, {"offset", search.options.offset}, {"milliseconds", answer.milliseconds}});
+                  {"k", search.options.k}, {"offset", search.options.offset}, {"milliseconds", answer.milliseconds}},
+                 search.options.offset);
     return 0;
 }
 

@@ -19,7 +19,8 @@ int runSimilar(lowclip::cli::Args& args) {
     const auto answer = w->similar(photo.id, resolveSearch(*w, search), model);
     printResults(answer.hits, json,
                  {{"photo", photoJson(photo)}, {"model", modelJson(answer.model)}, {"model_id", answer.modelId},
-                  {"k", search.options.k}, {"offset", search.options.offset}});
+                  {"k", search.options.k}, {"offset", search.options.offset}},
+                 search.options.offset);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "app/cli/command.h"
 #include "core/app/workspace.h"
+#include "core/library/result_shaping.h"
 
 namespace lowclip::cli::ws {
 
@@ -90,13 +91,21 @@ inline nlohmann::json modelJson(const app::ModelRef& m) {
     return {{"name", m.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.name)}, {"bundle", m.dir}};
 }
 
-inline void printResults(const std::vector<library::SearchResult>& results, bool json, const nlohmann::json& head) {
+// `offset` > 0: a later page, which the relevance cut-off does not apply to.
+inline void printResults(const std::vector<library::SearchResult>& results, bool json, const nlohmann::json& head,
+                         int offset = 0) {
+    std::vector<float> scores;
+    for (const auto& r : results) scores.push_back(r.score);
+    const std::size_t relevant = offset > 0 ? results.size() : library::relevantCount(scores);
     if (json) {
         nlohmann::json out = head;
+        out["relevant"] = relevant;  // results before a clear drop in the scores (all when none)
         out["results"] = nlohmann::json::array();
-        for (const auto& r : results) {
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            const auto& r = results[i];
             nlohmann::json j = photoJson(r.photo);
             j["score"] = r.score;
+            j["less_relevant"] = i >= relevant;
             out["results"].push_back(j);
         }
         printJson(out);
@@ -105,6 +114,7 @@ inline void printResults(const std::vector<library::SearchResult>& results, bool
     if (results.empty()) std::cout << "no results\n";
     for (std::size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
+        if (i == relevant) std::cout << "     less relevant (after a clear drop in the scores):\n";
         std::cout << std::setw(3) << (i + 1) << "  " << std::fixed << std::setprecision(4) << r.score << "  #" << r.photo.id
                   << "  " << r.photo.displayPath;
         if (!r.photo.dateTaken.empty()) std::cout << "  " << r.photo.dateTaken;

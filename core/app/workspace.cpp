@@ -403,6 +403,16 @@ SearchAnswer Workspace::search(const std::string& query, const library::SearchOp
     return a;
 }
 
+library::DuplicateReport Workspace::nearDuplicates(const library::DuplicateOptions& options, const ProgressFn& progress,
+                                                   const CancelFlag* cancel, const std::string& model) {
+    const ModelRef ref = model.empty() ? searchModel() : resolveModel(model);
+    if (ref.empty()) throw Error(ErrorCode::NoModel, "there is no model to compare photos with yet");
+    std::string modelId;
+    if (auto info = libraryModelFor(ref.dir)) modelId = info->modelId;
+    else modelId = embedder(ref)->modelId();
+    return library().nearDuplicates(modelId, options, progress, cancel);
+}
+
 SearchAnswer Workspace::similar(library::PhotoId photo, const library::SearchOptions& options, const std::string& model) {
     const auto t0 = Clock::now();
     SearchAnswer a;

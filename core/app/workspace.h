@@ -262,6 +262,9 @@ public:
     // for them), in query order without repeats: as typed when the word stood alone between spaces,
     // else as the tokenizer normalised it. Empty when there is no model.
     std::vector<std::string> unknownWords(const std::string& query);
+    // Near-identical photos of the library from the searching model's stored vectors (reads only).
+    library::DuplicateReport nearDuplicates(const library::DuplicateOptions& options, const ProgressFn& progress = {},
+                                            const CancelFlag* cancel = nullptr, const std::string& model = {});
     // The library without a model: photos passing `filter` (root, dates, keepUndated; the rest of
     // the filter is ignored), newest first — by date taken, else by the file's modification time
     // (UTC) — ties by newest id. Photos that could not be read are left out.

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -34,6 +35,7 @@
 #include "core/library/index_pipeline.h"
 #include "core/library/index_registry.h"
 #include "core/library/lock_file.h"
+#include "core/library/result_shaping.h"
 #include "core/library/scan_job.h"
 #include "core/library/search_planner.h"
 #include "core/library/thumbnails.h"
@@ -289,6 +291,147 @@ std::vector<SearchResult> Library::similar(PhotoId photoId, const SearchOptions&
                     "similar: the vector of photo " + std::to_string(photoId) + " is missing from the index; index the library again",
                     {{"id", std::to_string(photoId)}, {"model", modelId}});
     return d->search(modelId, v.data(), options, photoId);
+}
+
+// --- stored vectors and near-identical photos -----------------------------------------------
+
+std::vector<std::vector<float>> Library::vectorsOf(const std::vector<PhotoId>& photos, const std::string& modelIdIn) {
+    std::string modelId = modelIdIn.empty() ? d->catalog->setting(kActiveModelKey) : modelIdIn;
+    if (modelId.empty()) throw Error(ErrorCode::NoModel, "the library has no active model yet; index it first");
+    std::optional<ModelRow> row = d->catalog->model(modelId);
+    if (!row) throw modelNotFound(modelId, "the library has no vectors from model '" + modelId + "'");
+    std::shared_ptr<VectorIndex> index = d->indexes->open(modelId);
+    const std::vector<std::optional<std::int64_t>> labels =
+        d->catalog->read([&](Db& db) {
+            std::vector<std::optional<std::int64_t>> out;
+            out.reserve(photos.size());
+            Statement s = db.prepare("SELECT label FROM embeddings WHERE photo = ? AND model = ?");
+            for (PhotoId p : photos) {
+                s.reset();
+                s.bind(1, p).bind(2, row->id);
+                out.push_back(s.step() ? std::optional<std::int64_t>(s.i64(0)) : std::nullopt);
+            }
+            return out;
+        });
+    std::vector<std::vector<float>> out(photos.size());
+    for (std::size_t i = 0; i < photos.size(); ++i)
+        if (labels[i]) out[i] = index->vector(*labels[i]);
+    return out;
+}
+
+DuplicateReport Library::nearDuplicates(const std::string& modelIdIn, const DuplicateOptions& options,
+                                        const ProgressFn& progress, const CancelFlag* cancel) {
+    if (!(options.similarity > 0.0 && options.similarity <= 1.0))
+        throw Error(ErrorCode::InvalidArgument, "near-identical photos: the similarity must be above 0 and at most 1",
+                    {{"what", "similarity"}, {"value", std::to_string(options.similarity)}});
+    if (options.neighbours < 1 || options.neighbours > 256)
+        throw Error(ErrorCode::InvalidArgument, "near-identical photos: neighbours must be between 1 and 256",
+                    {{"what", "neighbours"}, {"value", std::to_string(options.neighbours)}});
+    std::string modelId = modelIdIn.empty() ? d->catalog->setting(kActiveModelKey) : modelIdIn;
+    if (modelId.empty()) throw Error(ErrorCode::NoModel, "the library has no active model yet; index it first");
+    std::optional<ModelRow> row = d->catalog->model(modelId);
+    if (!row) throw modelNotFound(modelId, "the library has no vectors from model '" + modelId + "'");
+    std::shared_ptr<VectorIndex> index = d->indexes->open(modelId);
+
+    // The photos to look at: readable, embedded by this model (catalog and index agree on labels).
+    std::vector<std::int64_t> labels = index->labels();
+    std::sort(labels.begin(), labels.end());
+    DuplicateReport report;
+    report.photosChecked = labels.size();
+    auto position = [&](std::int64_t label) -> std::optional<std::size_t> {
+        auto it = std::lower_bound(labels.begin(), labels.end(), label);
+        if (it == labels.end() || *it != label) return std::nullopt;
+        return std::size_t(it - labels.begin());
+    };
+    // Each photo's near-identical neighbours (cosine >= similarity), best first.
+    const std::size_t k = options.neighbours + 1;  // the photo itself comes back too
+    std::vector<std::vector<std::size_t>> near(labels.size());
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if ((i & 63) == 0) {
+            throwIfCancelled(cancel);
+            if (progress) {
+                Progress p;
+                p.stage = "duplicates";
+                p.done = i;
+                p.total = labels.size();
+                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                if (s > 0 && i > 0) {
+                    p.itemsPerSecond = double(i) / s;
+                    p.etaSeconds = double(labels.size() - i) / p.itemsPerSecond;
+                }
+                progress(p);
+            }
+        }
+        const std::vector<float> v = index->vector(labels[i]);
+        if (v.empty()) continue;
+        for (const auto& [other, score] : index->search(v.data(), k, std::max<std::size_t>(k, 64))) {
+            if (other == labels[i] || double(score) < options.similarity) continue;
+            if (auto j = position(other)) near[i].push_back(*j);
+        }
+    }
+    throwIfCancelled(cancel);
+
+    // Star groups, densest first: a photo not yet grouped takes its near-identical neighbours not
+    // yet grouped. Every member is near-identical to the photo its group formed around, so chains
+    // of small steps (a to b to c ... to z) never join photos that do not look alike.
+    std::vector<std::size_t> order(labels.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return near[a].size() > near[b].size(); });
+    std::vector<char> taken(labels.size(), 0);
+    std::vector<std::vector<std::size_t>> groups;
+    for (std::size_t c : order) {
+        if (taken[c] || near[c].empty()) continue;
+        std::vector<std::size_t> g{c};
+        for (std::size_t j : near[c])
+            if (!taken[j] && j != c) g.push_back(j);
+        if (g.size() < 2) continue;
+        for (std::size_t j : g) taken[j] = 1;
+        groups.push_back(std::move(g));
+    }
+    // Resolved to readable photos.
+    for (const auto& g : groups) report.photosInGroups += g.size();
+    report.groupsFound = groups.size();
+    std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& g : groups) {
+        if (report.groups.size() >= options.maxGroups) break;
+        throwIfCancelled(cancel);
+        std::vector<DuplicateMember> members;
+        std::vector<std::vector<float>> vectors;
+        for (std::size_t i : g) {
+            std::optional<PhotoInfo> p = d->catalog->photo(labels[i]);
+            if (!p || !p->ok) continue;
+            std::vector<float> v = index->vector(labels[i]);
+            if (v.empty()) continue;
+            members.push_back(DuplicateMember{std::move(*p), 1.0f});
+            vectors.push_back(std::move(v));
+        }
+        if (members.size() < 2) continue;
+        std::size_t keep = 0;
+        auto better = [](const PhotoInfo& a, const PhotoInfo& b) {
+            const std::int64_t pa = std::int64_t(a.width) * a.height, pb = std::int64_t(b.width) * b.height;
+            if (pa != pb) return pa > pb;
+            if (a.size != b.size) return a.size > b.size;
+            return a.id < b.id;
+        };
+        for (std::size_t m = 1; m < members.size(); ++m)
+            if (better(members[m].photo, members[keep].photo)) keep = m;
+        for (std::size_t m = 0; m < members.size(); ++m)
+            members[m].similarity = m == keep ? 1.0f : float(cosine(vectors[keep], vectors[m]));
+        std::swap(members[0], members[keep]);
+        std::stable_sort(members.begin() + 1, members.end(),
+                         [](const DuplicateMember& a, const DuplicateMember& b) { return a.similarity > b.similarity; });
+        report.groups.push_back(DuplicateGroup{std::move(members)});
+    }
+    std::stable_sort(report.groups.begin(), report.groups.end(),
+                     [](const DuplicateGroup& a, const DuplicateGroup& b) { return a.members.size() > b.members.size(); });
+    if (progress) {
+        Progress p;
+        p.stage = "duplicates";
+        p.done = p.total = labels.size();
+        progress(p);
+    }
+    return report;
 }
 
 // --- photos, status, errors ---------------------------------------------------------------

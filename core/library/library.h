@@ -197,6 +197,31 @@ struct TsvImportReport {
     std::vector<std::string> unmatched;    // lines whose path is not in the library ("line N: path")
 };
 
+// Near-identical photos of a library (Library::nearDuplicates), from one model's stored vectors.
+struct DuplicateOptions {
+    double similarity = 0.95;      // cosine from which two photos count as near-identical, (0, 1]
+    std::size_t neighbours = 16;   // nearest neighbours looked at per photo, 1..256
+    std::size_t maxGroups = 5000;  // groups returned at most (largest first); the rest is counted
+};
+
+struct DuplicateMember {
+    PhotoInfo photo;
+    float similarity = 1.0f;  // cosine with the group's first member
+};
+
+struct DuplicateGroup {
+    // First the photo to keep: the most pixels, then the largest file, then the oldest id; the
+    // others by similarity to it, highest first.
+    std::vector<DuplicateMember> members;
+};
+
+struct DuplicateReport {
+    std::vector<DuplicateGroup> groups;  // largest first
+    std::size_t photosChecked = 0;       // photos with a vector from the model
+    std::size_t photosInGroups = 0;      // over every group, also those past maxGroups
+    std::size_t groupsFound = 0;         // also those past maxGroups
+};
+
 struct Feedback {
     std::int64_t id = 0;
     std::string query;
@@ -253,6 +278,17 @@ public:
     // The photo itself is not among the results.
     std::vector<SearchResult> similar(PhotoId photo, const SearchOptions& options = {},
                                       const std::string& modelId = {});
+
+    // Stored vectors of `photos` from `modelId` (empty: the active model), in order; an empty
+    // vector for a photo without one.
+    std::vector<std::vector<float>> vectorsOf(const std::vector<PhotoId>& photos, const std::string& modelId = {});
+    // Groups of near-identical readable photos: formed around the photos with the most
+    // near-identical neighbours (cosine >= options.similarity among their nearest neighbours), each
+    // taking those of its neighbours not in a group yet, so every member is near-identical to the
+    // photo its group formed around. Reads only; Cancelled when `cancel` is set; InvalidArgument
+    // for options out of range.
+    DuplicateReport nearDuplicates(const std::string& modelId, const DuplicateOptions& options = {},
+                                   const ProgressFn& progress = {}, const CancelFlag* cancel = nullptr);
 
     std::optional<PhotoInfo> photo(PhotoId id) const;
     std::optional<PhotoInfo> photoByPath(const std::string& path) const;

@@ -6,3 +6,4 @@ lowclip_add_test(NAME test_library_concurrency SOURCES library/test_library_conc
 lowclip_add_test(NAME test_caption_tsv SOURCES library/test_caption_tsv.cpp LIBS lowclip_library TIMEOUT 60)
 lowclip_add_test(NAME test_library_hostile SOURCES library/test_library_hostile.cpp LIBS lowclip_library TIMEOUT 300)
 lowclip_add_test(NAME test_library_faults SOURCES library/test_library_faults.cpp LIBS lowclip_library TIMEOUT 600)
+lowclip_add_test(NAME test_result_shaping SOURCES library/test_result_shaping.cpp LIBS lowclip_library TIMEOUT 120)

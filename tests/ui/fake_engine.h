@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -66,6 +67,12 @@ public:
     // When not empty, the words unknownWords() reports are the query's words not in it.
     std::set<std::string> vocabulary;
     std::atomic<int> browseCalls{0};
+    // search(): how many leading hits are relevant (negative: all), and near-identical photos (photo
+    // id -> the id whose stack it joins when that one ranks higher; used when stacks are asked for).
+    int relevantHits = -1;
+    std::map<std::int64_t, std::int64_t> nearIdentical;
+    DuplicateScan nextDuplicates;  // what duplicates() reports
+    std::atomic<int> duplicateCalls{0};
     SearchOptions lastOptions() {
         std::lock_guard<std::mutex> lock(mutex_);
         return lastOptions_;
@@ -146,6 +153,16 @@ public:
         std::sort(r.hits.begin(), r.hits.end(), [](const Photo& a, const Photo& b) { return a.score > b.score; });
         if (int(r.hits.size()) > options.k) r.hits.resize(std::size_t(options.k));
         r.milliseconds = 1.0;
+        r.relevant = relevantHits < 0 ? r.hits.size() : std::min(r.hits.size(), std::size_t(relevantHits));
+        if (options.stackSimilarity > 0) {
+            for (std::size_t i = 0; i < r.hits.size(); ++i) {
+                r.stackLeader.push_back(i);
+                auto it = nearIdentical.find(r.hits[i].id);
+                if (it == nearIdentical.end()) continue;
+                for (std::size_t j = 0; j < i; ++j)
+                    if (r.hits[j].id == it->second && r.stackLeader[j] == j) r.stackLeader[i] = j;
+            }
+        }
         return r;
     }
     SearchResult similar(std::int64_t photoId, const SearchOptions& options) override {
@@ -189,6 +206,23 @@ public:
         for (std::string w; in >> w;)
             if (!vocabulary.count(w) && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
         return out;
+    }
+
+    DuplicateScan duplicates(double similarity, const ProgressFn&, const CancelFlag* cancel) override {
+        ++duplicateCalls;
+        maybeFail("duplicates");
+        throwIfCancelled(cancel);
+        std::lock_guard<std::mutex> lock(mutex_);
+        DuplicateScan r = nextDuplicates;
+        // Groups whose lowest similarity is below the asked one split up, as the real scan would.
+        r.groups.erase(std::remove_if(r.groups.begin(), r.groups.end(),
+                                      [&](const DuplicateGroup& g) {
+                                          return std::any_of(g.similarity.begin(), g.similarity.end(),
+                                                             [&](float x) { return x < similarity; });
+                                      }),
+                       r.groups.end());
+        r.groupsFound = r.groups.size();
+        return r;
     }
 
     Photo photo(std::int64_t photoId) override {

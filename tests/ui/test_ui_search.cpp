@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,7 +31,9 @@
 #include "ui/app_settings.h"
 #include "ui/application.h"
 #include "ui/backend.h"
+#include "ui/duplicates_dialog.h"
 #include "ui/feedback_dialog.h"
+#include "ui/thumbnail_loader.h"
 #include "ui/main_window.h"
 #include "ui/preview_pane.h"
 #include "ui/quick_look.h"
@@ -234,6 +237,160 @@ private Q_SLOTS:
         QCOMPARE(paths(s.window->resultsModel()), byRelevance);
         // The preview follows the row, not the old position.
         QCOMPARE(s.window->preview()->photoId(), s.window->resultsModel()->photoAt(0).id);
+    }
+
+    void lessRelevantResultsAreFadedAndDateSortKeepsThemLast() {
+        Session s(dir());
+        s.engine->addModel("demo", true);
+        addPhotos(*s.engine);
+        s.engine->relevantHits = 1;  // a.png stands out; b and c come after a clear drop
+        s.open();
+        QCOMPARE(s.search(QStringLiteral("qırmızı")), 3);
+        ResultsModel* m = s.window->resultsModel();
+        QCOMPARE(m->relevantCount(), std::size_t(1));
+        QVERIFY(!m->index(0).data(ResultsModel::LessRelevantRole).toBool());
+        QVERIFY(m->index(1).data(ResultsModel::LessRelevantRole).toBool());
+        QVERIFY(m->index(2).data(ResultsModel::LessRelevantRole).toBool());
+        QVERIFY2(s.window->resultInfo()->text().contains(QStringLiteral("relevant")), qPrintable(s.window->resultInfo()->text()));
+        QVERIFY(m->index(1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("Less relevant")));
+        // Newest first sorts within each group: the relevant photo (2021) stays before b (2023).
+        QComboBox* sort = s.window->sortChoice();
+        sort->setCurrentIndex(sort->findData(int(ResultsModel::Order::NewestFirst)));
+        QCOMPARE(paths(m), (QStringList{"/photos/a.png", "/photos/b.png", "/photos/c.png"}));
+        sort->setCurrentIndex(sort->findData(int(ResultsModel::Order::OldestFirst)));
+        QCOMPARE(paths(m), (QStringList{"/photos/a.png", "/photos/b.png", "/photos/c.png"}));
+        // Without a cut every photo is relevant and sorting by date mixes them as before.
+        s.engine->relevantHits = -1;
+        QCOMPARE(s.search(QStringLiteral("qırmızı")), 3);
+        sort->setCurrentIndex(sort->findData(int(ResultsModel::Order::NewestFirst)));
+        QCOMPARE(paths(m), (QStringList{"/photos/b.png", "/photos/a.png", "/photos/c.png"}));
+        QVERIFY(!s.window->resultInfo()->text().contains(QStringLiteral("relevant")));
+    }
+
+    void nearIdenticalPhotosStackAndOpen() {
+        Session s(dir());
+        s.engine->addModel("demo", true);
+        addPhotos(*s.engine);
+        s.engine->nearIdentical = {{2, 1}};  // b.png looks like a.png
+        s.open();
+        QVERIFY(s.window->groupNearIdenticalAction()->isChecked());  // on by default
+        QCOMPARE(s.search(QStringLiteral("qırmızı")), 3);
+        QVERIFY(s.engine->lastOptions().stackSimilarity > 0.8);
+        ResultsModel* m = s.window->resultsModel();
+        QCOMPARE(m->rowCount(), 2);  // a (with b in its stack) and c
+        QCOMPARE(m->photoCount(), std::size_t(3));
+        QCOMPARE(paths(m), (QStringList{"/photos/a.png", "/photos/c.png"}));
+        QCOMPARE(m->index(0).data(ResultsModel::StackSizeRole).toInt(), 2);
+        QCOMPARE(m->index(1).data(ResultsModel::StackSizeRole).toInt(), 1);
+        QVERIFY2(s.window->resultInfo()->text().contains(QStringLiteral("stack")), qPrintable(s.window->resultInfo()->text()));
+        // The photo's menu opens the stack; the member follows its leader, marked as in the stack.
+        QMenu* menu = s.window->contextMenuFor(m->photoAt(0).id);
+        QAction* toggle = menu->findChild<QAction*>(QStringLiteral("toggleStack"));
+        QVERIFY(toggle);
+        toggle->trigger();
+        delete menu;
+        QCOMPARE(paths(m), (QStringList{"/photos/a.png", "/photos/b.png", "/photos/c.png"}));
+        QVERIFY(m->index(1).data(ResultsModel::InStackRole).toBool());
+        QVERIFY(m->index(0).data(ResultsModel::StackExpandedRole).toBool());
+        // The keyboard closes it again (− on the member closes its stack).
+        s.window->resultsView()->setFocus();
+        s.window->resultsView()->setCurrentIndex(m->index(1));
+        QTest::keyClick(s.window->resultsView(), Qt::Key_Minus);
+        QCOMPARE(m->rowCount(), 2);
+        QCOMPARE(s.window->resultsView()->currentIndex().row(), 0);  // the keyboard is on the stack's leader
+        QTest::keyClick(s.window->resultsView(), Qt::Key_Plus);
+        QCOMPARE(m->rowCount(), 3);
+        screenshot(s.window.get(), QStringLiteral("search-stack-open.png"));
+        // Grouping can be turned off: the search runs again and asks for no stacks.
+        QSignalSpy found(s.window.get(), &MainWindow::searchFinished);
+        s.window->groupNearIdenticalAction()->setChecked(false);
+        QTRY_VERIFY_WITH_TIMEOUT(found.count() > 0, 10000);
+        QCOMPARE(s.engine->lastOptions().stackSimilarity, 0.0);
+        QCOMPARE(m->rowCount(), 3);
+        QCOMPARE(m->stackCount(), 0);
+        QVERIFY(!s.settings->groupNearIdentical());
+    }
+
+    void stacksNeverSpanTheRelevanceGapAndBadLeadersStandAlone() {
+        ThumbnailLoader loader(std::make_shared<FakeEngine>(), 64);
+        ResultsModel m(&loader);
+        std::vector<Photo> hits(4);
+        for (int i = 0; i < 4; ++i) {
+            hits[std::size_t(i)].id = i + 1;
+            hits[std::size_t(i)].path = "/p/" + std::to_string(i) + ".png";
+        }
+        // 2 joins 0 across the gap after 1: it stands alone; 3 names a later leader: alone.
+        m.setResults(hits, 2, {0, 0, 0, 3});
+        QCOMPARE(m.rowCount(), 3);
+        QCOMPARE(m.stackSizeOf(1), 2);
+        QCOMPARE(m.stackSizeOf(3), 1);
+        m.setResults(hits, 4, {0, 5, 9, 3});  // out of range or later: alone
+        QCOMPARE(m.rowCount(), 4);
+        QCOMPARE(m.stackCount(), 0);
+        QVERIFY(!m.setStackExpanded(1, true));
+    }
+
+    void nearIdenticalWindowListsGroupsAndShowsOne() {
+        Session s(dir());
+        s.engine->addModel("demo", true);
+        addPhotos(*s.engine);
+        DuplicateScan scan;
+        scan.photosChecked = 4;
+        scan.photosInGroups = 5;
+        DuplicateGroup g1;
+        for (const char* path : {"/photos/a.png", "/photos/b.png", "/photos/c.png"}) {
+            Photo p;
+            p.path = path;
+            p.id = path[8] - 'a' + 1;
+            p.width = 4000;
+            p.height = 3000;
+            p.bytes = 2400000;
+            g1.photos.push_back(p);
+        }
+        g1.similarity = {1.0f, 0.99f, 0.985f};
+        DuplicateGroup g2;
+        g2.photos = {g1.photos[0], g1.photos[1]};
+        g2.photos[0].id = 4;
+        g2.photos[0].path = "/photos/d.png";
+        g2.similarity = {1.0f, 0.97f};
+        scan.groups = {g1, g2};
+        s.engine->nextDuplicates = scan;
+        s.open();
+        DuplicatesDialog* d = s.window->openDuplicates();
+        QSignalSpy done(d, &DuplicatesDialog::scanFinished);
+        QTRY_VERIFY_WITH_TIMEOUT(!d->running(), 10000);
+        auto* tree = d->findChild<QTreeWidget*>(QStringLiteral("groups"));
+        QVERIFY(tree);
+        QCOMPARE(tree->topLevelItemCount(), 2);  // at the default 95 %
+        QCOMPARE(tree->topLevelItem(0)->childCount(), 3);
+        QVERIFY(tree->topLevelItem(0)->child(0)->text(0).contains(QStringLiteral("a.png")));
+        QVERIFY(tree->topLevelItem(0)->child(1)->text(1).contains(QStringLiteral("99")));
+        auto* summary = d->findChild<QLabel*>(QStringLiteral("summary"));
+        QVERIFY2(summary->text().contains(QStringLiteral("2 group")), qPrintable(summary->text()));
+        screenshot(d, QStringLiteral("near-identical-1280.png"));
+        // A stricter similarity: the group at 97 % is gone; the setting keeps the choice.
+        auto* spin = d->findChild<QDoubleSpinBox*>(QStringLiteral("similarity"));
+        spin->setValue(98.0);
+        done.clear();
+        d->find();
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() > 0, 10000);
+        QCOMPARE(tree->topLevelItemCount(), 1);
+        QCOMPARE(s.settings->nearIdenticalSimilarity(), 0.98);
+        // The group goes to the grid.
+        QSignalSpy found(s.window.get(), &MainWindow::searchFinished);
+        tree->setCurrentItem(tree->topLevelItem(0)->child(1));
+        d->findChild<QPushButton*>(QStringLiteral("showGroup"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(found.count() > 0, 10000);
+        QCOMPARE(s.window->mode(), MainWindow::Mode::Group);
+        QCOMPARE(paths(s.window->resultsModel()), (QStringList{"/photos/a.png", "/photos/b.png", "/photos/c.png"}));
+        // An engine error is said in the window, not thrown.
+        s.engine->failWith("duplicates", lowclip::Error(lowclip::ErrorCode::NoModel, "no model (core's English)"));
+        done.clear();
+        d->find();
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() > 0, 10000);
+        QCOMPARE(done.first().at(0).toInt(), -1);
+        QVERIFY(!summary->text().contains(QStringLiteral("core's English")));
+        QCOMPARE(tree->topLevelItemCount(), 0);
     }
 
     void previewShowsFourDigitYears() {

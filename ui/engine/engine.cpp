@@ -10,6 +10,7 @@
 
 #include "core/app/workspace.h"
 #include "core/error.h"
+#include "core/library/result_shaping.h"
 #include "core/nn/runtime.h"
 #include "core/train/demo_options.h"
 
@@ -151,11 +152,31 @@ public:
     // ---- search ------------------------------------------------------------------------------
 
     SearchResult search(const std::string& query, const SearchOptions& options) override {
-        return toResult(ws_->search(query, toLibraryOptions(options)));
+        return toResult(ws_->search(query, toLibraryOptions(options)), options);
     }
 
     SearchResult similar(std::int64_t photoId, const SearchOptions& options) override {
-        return toResult(ws_->similar(photoId, toLibraryOptions(options)));
+        return toResult(ws_->similar(photoId, toLibraryOptions(options)), options);
+    }
+
+    DuplicateScan duplicates(double similarity, const ProgressFn& progress, const CancelFlag* cancel) override {
+        library::DuplicateOptions o;
+        o.similarity = similarity;
+        const library::DuplicateReport r = ws_->nearDuplicates(o, progress, cancel);
+        DuplicateScan out;
+        out.photosChecked = r.photosChecked;
+        out.photosInGroups = r.photosInGroups;
+        out.groupsFound = r.groupsFound;
+        const auto roots = ws_->roots();
+        for (const auto& g : r.groups) {
+            DuplicateGroup group;
+            for (const auto& m : g.members) {
+                group.photos.push_back(toPhoto(m.photo, roots));
+                group.similarity.push_back(m.similarity);
+            }
+            out.groups.push_back(std::move(group));
+        }
+        return out;
     }
 
     SearchResult browse(const SearchOptions& options) override {
@@ -166,6 +187,7 @@ public:
         const std::size_t offset = std::size_t(std::max(0, options.offset)), k = std::size_t(std::max(0, options.k));
         for (const auto& p : ws_->browse(lo.filter, offset, k)) r.hits.push_back(toPhoto(p, roots));
         r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        r.relevant = r.hits.size();
         return r;
     }
 
@@ -439,15 +461,23 @@ private:
         return lo;
     }
 
-    SearchResult toResult(const app::SearchAnswer& a) {
+    SearchResult toResult(const app::SearchAnswer& a, const SearchOptions& options) {
+        const auto t0 = std::chrono::steady_clock::now();
         SearchResult r;
         const auto roots = ws_->roots();
+        std::vector<float> scores;
+        std::vector<library::PhotoId> ids;
         for (const auto& h : a.hits) {
             Photo p = toPhoto(h.photo, roots);
             p.score = h.score;
             r.hits.push_back(std::move(p));
+            scores.push_back(h.score);
+            ids.push_back(h.photo.id);
         }
-        r.milliseconds = a.milliseconds;
+        r.relevant = options.offset > 0 ? r.hits.size() : library::relevantCount(scores);
+        if (options.stackSimilarity > 0.0 && !a.modelId.empty())
+            r.stackLeader = library::stackLeaders(ws_->library().vectorsOf(ids, a.modelId), options.stackSimilarity);
+        r.milliseconds = a.milliseconds + std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         return r;
     }
 

@@ -54,11 +54,34 @@ struct SearchOptions {
     std::string dateFrom;  // "YYYY-MM-DD" inclusive, empty: open
     std::string dateTo;    // "YYYY-MM-DD" inclusive, empty: open
     bool keepUndated = true;  // photos without a date taken pass a date filter too
+    // Above 0: hits whose image vectors have at least this cosine with a better-ranked hit join its
+    // stack (near-identical photos take one cell). 0: no stacks.
+    double stackSimilarity = 0.0;
 };
 
 struct SearchResult {
     std::vector<Photo> hits;
     double milliseconds = 0.0;
+    // How many leading hits are relevant: the rest follow a gap in the scores that stands out from
+    // the list's own spacing (core/library/result_shaping.h). All hits when none stands out, and
+    // always all on pages after the first (offset > 0) and in browse().
+    std::size_t relevant = 0;
+    // Per hit, the index of the hit leading its stack (itself when it leads); empty when stacks
+    // were not asked for.
+    std::vector<std::size_t> stackLeader;
+};
+
+// Near-identical photos of the library (Engine::duplicates).
+struct DuplicateGroup {
+    std::vector<Photo> photos;      // first the one to keep (most pixels, then largest file)
+    std::vector<float> similarity;  // per photo, cosine with the first
+};
+
+struct DuplicateScan {
+    std::vector<DuplicateGroup> groups;  // largest first
+    std::size_t photosChecked = 0;
+    std::size_t photosInGroups = 0;
+    std::size_t groupsFound = 0;  // also those not returned (past the limit)
 };
 
 struct LibraryState {
@@ -233,6 +256,9 @@ public:
     // The words of `query` the searching model does not know (its tokenizer gives [UNK]); empty
     // when every word is known or there is no model.
     virtual std::vector<std::string> unknownWords(const std::string& query) = 0;
+    // Groups of near-identical photos (cosine >= similarity, in (0, 1]) from the active model's
+    // stored vectors. Reads only. Cancelled: nothing.
+    virtual DuplicateScan duplicates(double similarity, const ProgressFn& progress, const CancelFlag* cancel) = 0;
     virtual Photo photo(std::int64_t photoId) = 0;
     // A JPEG (or any Qt-readable) encoding of the photo's thumbnail, at most `size` pixels a side;
     // empty when the library has none (the UI then decodes the file itself).
