@@ -219,6 +219,123 @@
     </message>
 </context>
 <context>
+    <name>lowclip::ui::DuplicatesDialog</name>
+    <message>
+        <source>Near-identical photos</source>
+        <translation>Demək olar eyni şəkillər</translation>
+    </message>
+    <message>
+        <source>Photos that look nearly the same: bursts, copies and small edits. They are found from what the model saw in each photo. Nothing is changed or deleted here.</source>
+        <translation>Demək olar eyni görünən şəkillər: ardıcıl çəkilişlər, surətlər və kiçik düzəlişlər. Onlar modelin hər şəkildə gördüyünə əsasən tapılır. Burada heç nə dəyişdirilmir və silinmir.</translation>
+    </message>
+    <message>
+        <source>&amp;Similarity from:</source>
+        <translation>&amp;Oxşarlıq, ən azı:</translation>
+    </message>
+    <message>
+        <source>Higher: only photos that are almost the same. Lower: also photos of the same scene.</source>
+        <translation>Yüksək: yalnız demək olar eyni şəkillər. Aşağı: eyni səhnənin şəkilləri də.</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Tap</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Şəkil</translation>
+    </message>
+    <message>
+        <source>Similarity</source>
+        <translation>Oxşarlıq</translation>
+    </message>
+    <message>
+        <source>Pixels</source>
+        <translation>Piksel</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Ölçü</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Tarix</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Aç</translation>
+    </message>
+    <message>
+        <source>Show in f&amp;older</source>
+        <translation>&amp;Qovluqda göstər</translation>
+    </message>
+    <message>
+        <source>Show the &amp;group in the results</source>
+        <translation>&amp;Qrupu nəticələrdə göstər</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Ləğv et</translation>
+    </message>
+    <message>
+        <source>Comparing the photos…</source>
+        <translation>Şəkillər müqayisə edilir…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Ləğv edildi.</translation>
+    </message>
+    <message>
+        <source>No photo has been indexed with the model yet.</source>
+        <translation>Hələ heç bir şəkil bu modellə indekslənməyib.</translation>
+    </message>
+    <message numerus="yes">
+        <source>No near-identical photos at this similarity among %n photo(s).</source>
+        <translation>
+            <numerusform>Bu oxşarlıqda %n şəkil arasında demək olar eyni şəkil yoxdur.</numerusform>
+            <numerusform>Bu oxşarlıqda %n şəkil arasında demək olar eyni şəkil yoxdur.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n group(s) of near-identical photos</source>
+        <translation>
+            <numerusform>demək olar eyni şəkillərdən %n qrup</numerusform>
+            <numerusform>demək olar eyni şəkillərdən %n qrup</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) in them</source>
+        <translation>
+            <numerusform>onlarda %n şəkil</numerusform>
+            <numerusform>onlarda %n şəkil</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) compared</source>
+        <translation>
+            <numerusform>%n şəkil müqayisə edildi</numerusform>
+            <numerusform>%n şəkil müqayisə edildi</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the largest %n shown</source>
+        <translation>
+            <numerusform>ən böyük %n qrup göstərilir</numerusform>
+            <numerusform>ən böyük %n qrup göstərilir</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Group %1 · %n photo(s)</source>
+        <translation>
+            <numerusform>Qrup %1 · %n şəkil</numerusform>
+            <numerusform>Qrup %1 · %n şəkil</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (the largest)</source>
+        <translation>%1 (ən böyüyü)</translation>
+    </message>
+</context>
+<context>
     <name>lowclip::ui::ErrorText</name>
     <message>
         <source>Details: %1</source>
@@ -1444,6 +1561,46 @@
         <source>The mark could not be undone: %1</source>
         <translation>İşarəni geri almaq alınmadı: %1</translation>
     </message>
+    <message>
+        <source>Find &amp;near-identical photos…</source>
+        <translation>Demək olar &amp;eyni şəkilləri tap…</translation>
+    </message>
+    <message>
+        <source>&amp;Group near-identical photos in results</source>
+        <translation>Nəticələrdə demək olar eyni şəkilləri &amp;qruplaşdır</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n clearly relevant, the rest faded</source>
+        <translation>
+            <numerusform>%n şəkil açıq-aydın uyğundur, qalanları solğun göstərilir</numerusform>
+            <numerusform>%n şəkil açıq-aydın uyğundur, qalanları solğun göstərilir</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stack(s) of near-identical photos</source>
+        <translation>
+            <numerusform>demək olar eyni şəkillərdən %n dəst</numerusform>
+            <numerusform>demək olar eyni şəkillərdən %n dəst</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n near-identical photo(s)</source>
+        <translation>
+            <numerusform>%n demək olar eyni şəkil</numerusform>
+            <numerusform>%n demək olar eyni şəkil</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Close the stack</source>
+        <translation>Dəsti bağla</translation>
+    </message>
+    <message numerus="yes">
+        <source>Show the %n near-identical photo(s)</source>
+        <translation>
+            <numerusform>%n demək olar eyni şəkli göstər</numerusform>
+            <numerusform>%n demək olar eyni şəkli göstər</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::ModelManager</name>
@@ -1723,6 +1880,17 @@
 Relevance: %2</source>
         <translation>%1
 Uyğunluq: %2</translation>
+    </message>
+    <message>
+        <source>Less relevant: after a clear drop in relevance.</source>
+        <translation>Az uyğundur: uyğunluqda açıq-aydın düşüşdən sonra gəlir.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n near-identical photo(s) in this stack.</source>
+        <translation>
+            <numerusform>Bu dəstdə %n demək olar eyni şəkil var.</numerusform>
+            <numerusform>Bu dəstdə %n demək olar eyni şəkil var.</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -219,6 +219,123 @@
     </message>
 </context>
 <context>
+    <name>lowclip::ui::DuplicatesDialog</name>
+    <message>
+        <source>Near-identical photos</source>
+        <translation>Near-identical photos</translation>
+    </message>
+    <message>
+        <source>Photos that look nearly the same: bursts, copies and small edits. They are found from what the model saw in each photo. Nothing is changed or deleted here.</source>
+        <translation>Photos that look nearly the same: bursts, copies and small edits. They are found from what the model saw in each photo. Nothing is changed or deleted here.</translation>
+    </message>
+    <message>
+        <source>&amp;Similarity from:</source>
+        <translation>&amp;Similarity from:</translation>
+    </message>
+    <message>
+        <source>Higher: only photos that are almost the same. Lower: also photos of the same scene.</source>
+        <translation>Higher: only photos that are almost the same. Lower: also photos of the same scene.</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Find</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>Similarity</source>
+        <translation>Similarity</translation>
+    </message>
+    <message>
+        <source>Pixels</source>
+        <translation>Pixels</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Open</translation>
+    </message>
+    <message>
+        <source>Show in f&amp;older</source>
+        <translation>Show in f&amp;older</translation>
+    </message>
+    <message>
+        <source>Show the &amp;group in the results</source>
+        <translation>Show the &amp;group in the results</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Cancel</translation>
+    </message>
+    <message>
+        <source>Comparing the photos…</source>
+        <translation>Comparing the photos…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Cancelled.</translation>
+    </message>
+    <message>
+        <source>No photo has been indexed with the model yet.</source>
+        <translation>No photo has been indexed with the model yet.</translation>
+    </message>
+    <message numerus="yes">
+        <source>No near-identical photos at this similarity among %n photo(s).</source>
+        <translation>
+            <numerusform>No near-identical photos at this similarity among %n photo.</numerusform>
+            <numerusform>No near-identical photos at this similarity among %n photos.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n group(s) of near-identical photos</source>
+        <translation>
+            <numerusform>%n group of near-identical photos</numerusform>
+            <numerusform>%n groups of near-identical photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) in them</source>
+        <translation>
+            <numerusform>%n photo in them</numerusform>
+            <numerusform>%n photos in them</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) compared</source>
+        <translation>
+            <numerusform>%n photo compared</numerusform>
+            <numerusform>%n photos compared</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the largest %n shown</source>
+        <translation>
+            <numerusform>the largest %n shown</numerusform>
+            <numerusform>the largest %n shown</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Group %1 · %n photo(s)</source>
+        <translation>
+            <numerusform>Group %1 · %n photo</numerusform>
+            <numerusform>Group %1 · %n photos</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (the largest)</source>
+        <translation>%1 (the largest)</translation>
+    </message>
+</context>
+<context>
     <name>lowclip::ui::ErrorText</name>
     <message>
         <source>Details: %1</source>
@@ -1444,6 +1561,46 @@
         <source>The mark could not be undone: %1</source>
         <translation>The mark could not be undone: %1</translation>
     </message>
+    <message>
+        <source>Find &amp;near-identical photos…</source>
+        <translation>Find &amp;near-identical photos…</translation>
+    </message>
+    <message>
+        <source>&amp;Group near-identical photos in results</source>
+        <translation>&amp;Group near-identical photos in results</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n clearly relevant, the rest faded</source>
+        <translation>
+            <numerusform>%n clearly relevant, the rest faded</numerusform>
+            <numerusform>%n clearly relevant, the rest faded</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stack(s) of near-identical photos</source>
+        <translation>
+            <numerusform>%n stack of near-identical photos</numerusform>
+            <numerusform>%n stacks of near-identical photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n near-identical photo(s)</source>
+        <translation>
+            <numerusform>%n near-identical photo</numerusform>
+            <numerusform>%n near-identical photos</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Close the stack</source>
+        <translation>Close the stack</translation>
+    </message>
+    <message numerus="yes">
+        <source>Show the %n near-identical photo(s)</source>
+        <translation>
+            <numerusform>Show the %n near-identical photo</numerusform>
+            <numerusform>Show the %n near-identical photos</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::ModelManager</name>
@@ -1723,6 +1880,17 @@
 Relevance: %2</source>
         <translation>%1
 Relevance: %2</translation>
+    </message>
+    <message>
+        <source>Less relevant: after a clear drop in relevance.</source>
+        <translation>Less relevant: after a clear drop in relevance.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n near-identical photo(s) in this stack.</source>
+        <translation>
+            <numerusform>%n near-identical photo in this stack.</numerusform>
+            <numerusform>%n near-identical photos in this stack.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
