@@ -34,7 +34,8 @@ double cosine(const std::vector<float>& a, const std::vector<float>& b) {
     return dot;
 }
 
-std::vector<std::size_t> stackLeaders(const std::vector<std::vector<float>>& vectors, double similarity) {
+std::vector<std::size_t> stackLeaders(const std::vector<std::vector<float>>& vectors, double similarity,
+                                      double maxStackedFraction) {
     const std::size_t n = vectors.size();
     std::vector<std::size_t> leader(n);
     for (std::size_t i = 0; i < n; ++i) leader[i] = i;
@@ -57,6 +58,10 @@ std::vector<std::size_t> stackLeaders(const std::vector<std::vector<float>>& vec
             }
         if (!joined) leaders.push_back(i);
     }
+    std::size_t stacked = 0;
+    for (std::size_t i = 0; i < n; ++i) stacked += leader[i] != i;
+    if (double(stacked) > maxStackedFraction * double(n))
+        for (std::size_t i = 0; i < n; ++i) leader[i] = i;
     return leader;
 }
 

@@ -30,8 +30,11 @@ std::size_t relevantCount(const std::vector<float>& scores, const RelevanceCutTu
 // alone). Each item joins the first earlier stack leader whose vector has cosine >= `similarity`
 // with its own; otherwise it leads a stack. Returns per item the index of its leader (itself when
 // it leads). `similarity` outside (0, 1]: every item stands alone. Vectors of another length than
-// the first non-empty one stand alone.
-std::vector<std::size_t> stackLeaders(const std::vector<std::vector<float>>& vectors, double similarity);
+// the first non-empty one stand alone. When more than `maxStackedFraction` of the items would join
+// a stack, the vectors do not tell these photos apart at this similarity (a model that sees them all
+// alike): every item then stands alone rather than hiding most of the list.
+std::vector<std::size_t> stackLeaders(const std::vector<std::vector<float>>& vectors, double similarity,
+                                      double maxStackedFraction = 1.0);
 
 // Cosine of two L2-normalised vectors of equal length (their dot product), 0 when lengths differ.
 double cosine(const std::vector<float>& a, const std::vector<float>& b);

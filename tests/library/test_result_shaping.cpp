@@ -80,6 +80,13 @@ TEST_CASE("stacks: near-identical hits join the best-ranked one; others stand al
     CHECK(leaders[3] == 3);  // between a and b, near neither
     CHECK(leaders[4] == 4);  // no vector
     CHECK(leaders[5] == 1);  // near b
+    // A list where most items would be stacked is left unstacked when asked to bound that.
+    const auto most = stackLeaders({a, a2, a2, a2, b}, 0.99, 0.5);  // 3 of 5 would be stacked
+    CHECK(most[1] == 1);
+    CHECK(most[2] == 2);
+    const auto half = stackLeaders({a, a2, b, b2}, 0.99, 0.5);  // 2 of 4 stacked: allowed
+    CHECK(half[1] == 0);
+    CHECK(half[3] == 2);
     const auto none = stackLeaders({a, a2}, 0.0);
     CHECK(none[1] == 1);
     const auto wrongLength = stackLeaders({a, {1.0f, 0.0f}}, 0.9);

@@ -461,6 +461,10 @@ private:
         return lo;
     }
 
+    // Near-identical photos are the exception: when more than half of a page would go into stacks,
+    // the model does not tell these photos apart and the page is shown without stacks.
+    static constexpr double kMaxStackedFraction = 0.5;
+
     SearchResult toResult(const app::SearchAnswer& a, const SearchOptions& options) {
         const auto t0 = std::chrono::steady_clock::now();
         SearchResult r;
@@ -476,7 +480,8 @@ private:
         }
         r.relevant = options.offset > 0 ? r.hits.size() : library::relevantCount(scores);
         if (options.stackSimilarity > 0.0 && !a.modelId.empty())
-            r.stackLeader = library::stackLeaders(ws_->library().vectorsOf(ids, a.modelId), options.stackSimilarity);
+            r.stackLeader = library::stackLeaders(ws_->library().vectorsOf(ids, a.modelId), options.stackSimilarity,
+                                                  kMaxStackedFraction);
         r.milliseconds = a.milliseconds + std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         return r;
     }
