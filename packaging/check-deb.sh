@@ -16,9 +16,17 @@ for needed in libtorch libqt6sql6-sqlite libopenblas0-openmp libopencv libsqlite
   if ! grep -q "$needed" <<<"$depends"; then echo "FAIL: Depends lacks $needed"; exit 1; fi
 done
 contents=$(dpkg-deb -c "$deb")
-for path in ./usr/bin/lowclip-cli ./usr/bin/lowclip ./usr/share/applications/ ./usr/share/metainfo/ ./usr/share/icons/hicolor/; do
+for path in ./usr/bin/lowclip-cli ./usr/bin/lowclip ./usr/bin/lowclip-search-provider ./usr/share/applications/ \
+  ./usr/share/metainfo/ ./usr/share/icons/hicolor/ \
+  ./usr/share/dbus-1/services/io.lowclip.Desktop.SearchProvider.service \
+  ./usr/share/gnome-shell/search-providers/io.lowclip.Desktop.search-provider.ini \
+  ./usr/share/krunner/dbusplugins/io.lowclip.Desktop.desktop; do
   grep -qF "$path" <<<"$contents" || { echo "FAIL: $path is not in the package"; exit 1; }
 done
+# D-Bus activates the provider by the absolute path in its service file: it must be the packaged one.
+service_exec=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/dbus-1/services/io.lowclip.Desktop.SearchProvider.service |
+  sed -n 's/^Exec=//p')
+[ "$service_exec" = /usr/bin/lowclip-search-provider ] || { echo "FAIL: the D-Bus service runs '$service_exec'"; exit 1; }
 if [ "$(id -u)" -eq 0 ]; then
   apt-get install --simulate -qq "./$deb" >apt-simulate.log 2>&1 || { cat apt-simulate.log; echo "FAIL: apt cannot install $deb"; exit 1; }
   echo "apt-get install --simulate: ok"

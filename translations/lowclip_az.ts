@@ -23,6 +23,10 @@
         <source>The photo library in %1 cannot be opened: %2</source>
         <translation>%1 qovluğundakı foto kitabxanasını açmaq mümkün deyil: %2</translation>
     </message>
+    <message>
+        <source>Search for &lt;text&gt; (in the window already open, if any).</source>
+        <translation>&lt;text&gt; üçün axtar (açıq pəncərə varsa, orada).</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::CaptionDialog</name>
@@ -216,6 +220,17 @@
     <message>
         <source>Delete captions</source>
         <translation>Təsvirləri sil</translation>
+    </message>
+</context>
+<context>
+    <name>lowclip::ui::DesktopSearch</name>
+    <message>
+        <source>Show in folder</source>
+        <translation>Qovluqda göstər</translation>
+    </message>
+    <message>
+        <source>Search in LowCLIP</source>
+        <translation>LowCLIP-də axtar</translation>
     </message>
 </context>
 <context>

@@ -23,6 +23,10 @@
         <source>The photo library in %1 cannot be opened: %2</source>
         <translation>The photo library in %1 cannot be opened: %2</translation>
     </message>
+    <message>
+        <source>Search for &lt;text&gt; (in the window already open, if any).</source>
+        <translation>Search for &lt;text&gt; (in the window already open, if any).</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::CaptionDialog</name>
@@ -216,6 +220,17 @@
     <message>
         <source>Delete captions</source>
         <translation>Delete captions</translation>
+    </message>
+</context>
+<context>
+    <name>lowclip::ui::DesktopSearch</name>
+    <message>
+        <source>Show in folder</source>
+        <translation>Show in folder</translation>
+    </message>
+    <message>
+        <source>Search in LowCLIP</source>
+        <translation>Search in LowCLIP</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QIcon>
 #include <QLibraryInfo>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMessageBox>
 #include <QStandardPaths>
@@ -47,16 +48,22 @@ StartOptions parseCommandLine(QApplication& app) {
     QCommandLineOption lang(QStringLiteral("lang"),
                             QCoreApplication::translate("lowclip::ui::Application", "User interface language: az or en."),
                             QStringLiteral("language"));
+    QCommandLineOption search(QStringLiteral("search"),
+                              QCoreApplication::translate("lowclip::ui::Application",
+                                                          "Search for <text> (in the window already open, if any)."),
+                              QStringLiteral("text"));
     parser.addOption(dataDir);
     parser.addOption(lang);
+    parser.addOption(search);
     parser.process(app);
     StartOptions o;
     o.dataDir = parser.value(dataDir);
     o.language = parser.value(lang);
+    o.search = parser.value(search).simplified().left(512);
     return o;
 }
 
-QString installTranslations(QApplication& app, const QString& language) {
+QString installTranslations(QCoreApplication& app, const QString& language) {
     static std::unique_ptr<QTranslator> ours, qtBase;
     if (ours) app.removeTranslator(ours.get());
     if (qtBase) app.removeTranslator(qtBase.get());
@@ -101,7 +108,7 @@ int runApplication(int argc, char** argv) {
     // A second start on the same data folder raises the running window instead of failing on the
     // library's lock.
     SingleInstance instance(QDir(dataDir).canonicalPath());
-    if (instance.forwardToRunning()) return 0;
+    if (instance.forwardToRunning(1500, options.search)) return 0;
     instance.listen();
     AppSettings settings(dataDir);
     installTranslations(app, options.language.isEmpty() ? settings.language() : options.language);
@@ -124,13 +131,20 @@ int runApplication(int argc, char** argv) {
     }
     Backend backend(engine);
     MainWindow window(&backend, &settings);
-    QObject::connect(&instance, &SingleInstance::activationRequested, &window, [&window] {
+    auto searchFor = [&window](const QString& query) {
+        if (query.isEmpty()) return;
+        window.searchField()->setText(query);
+        window.runSearch();
+    };
+    QObject::connect(&instance, &SingleInstance::activationRequested, &window, [&window, searchFor](const QString& query) {
         if (window.isMinimized()) window.showNormal();
         window.show();
         window.raise();
         window.activateWindow();
+        searchFor(query);
     });
     window.show();
+    searchFor(options.search);
     const int rc = app.exec();
     backend.waitForIdle();
     return rc;

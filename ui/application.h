@@ -4,6 +4,7 @@
 #include <QString>
 
 class QApplication;
+class QCoreApplication;
 class QTranslator;
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -13,9 +14,10 @@ namespace ui {
 struct StartOptions {
     QString dataDir;   // --data-dir; empty: the standard location
     QString language;  // --lang az|en; empty: settings, then the system locale
+    QString search;    // --search TEXT: search for this at start (or in the running window)
 };
 
-// Parses the command line (--data-dir DIR, --lang LANG); exits with usage on errors.
+// Parses the command line (--data-dir DIR, --lang LANG, --search TEXT); exits with usage on errors.
 StartOptions parseCommandLine(QApplication& app);
 
 // QStandardPaths::AppDataLocation for application name "lowclip" and no organisation:
@@ -24,7 +26,7 @@ QString defaultDataDir();
 
 // Installs the translation for `language` ("az", "en", or empty for the system locale).
 // Returns the language in force ("az" or "en").
-QString installTranslations(QApplication& app, const QString& language);
+QString installTranslations(QCoreApplication& app, const QString& language);
 
 // Sets the application name, organisation and icon as the data folder and desktop integration need.
 void setApplicationIdentity();

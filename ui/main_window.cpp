@@ -37,12 +37,6 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
-#ifdef LOWCLIP_HAVE_DBUS
-#include <QDBusConnection>
-#include <QDBusMessage>
-#include <QDBusPendingCallWatcher>
-#endif
-
 #include "ui/app_settings.h"
 #include "ui/backend.h"
 #include "ui/caption_transfer.h"
@@ -50,6 +44,7 @@
 #include "ui/captions_window.h"
 #include "ui/duplicates_dialog.h"
 #include "ui/feedback_dialog.h"
+#include "ui/file_manager.h"
 #include "ui/finetune_wizard.h"
 #include "ui/flow_layout.h"
 #include "ui/index_controller.h"
@@ -907,25 +902,7 @@ void MainWindow::showInFolder(qint64 id) {
 }
 
 void MainWindow::revealInFileManager(const QString& file) {
-    const QUrl folder = QUrl::fromLocalFile(QFileInfo(file).absolutePath());
-#ifdef LOWCLIP_HAVE_DBUS
-    // The file manager's own interface selects the file in its folder (Nautilus, Dolphin, Nemo,
-    // Caja, Thunar...); without one, the folder opens.
-    QDBusConnection bus = QDBusConnection::sessionBus();
-    if (bus.isConnected()) {
-        QDBusMessage call = QDBusMessage::createMethodCall(
-            QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("/org/freedesktop/FileManager1"),
-            QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("ShowItems"));
-        call << QStringList{QUrl::fromLocalFile(file).toString(QUrl::FullyEncoded)} << QString();
-        auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(call, 5000), this);
-        connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, watcher, folder] {
-            watcher->deleteLater();
-            if (watcher->isError()) openUrl(folder);
-        });
-        return;
-    }
-#endif
-    openUrl(folder);
+    showInFileManager(this, file, [this](const QUrl& folder) { return openUrl(folder); });
 }
 
 void MainWindow::askCaption() {

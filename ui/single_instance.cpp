@@ -11,8 +11,11 @@ namespace lowclip {
 namespace ui {
 
 namespace {
-const QByteArray kRaise = QByteArrayLiteral("raise\n");
-constexpr qint64 kMaxMessage = 64;  // a peer's bytes are read up to this, never more
+// "raise\n", or "search <base64 of the UTF-8 query>\n".
+const QByteArray kRaise = QByteArrayLiteral("raise");
+const QByteArray kSearch = QByteArrayLiteral("search ");
+constexpr int kMaxQuery = 512;         // characters
+constexpr qint64 kMaxMessage = 4096;   // a peer's bytes are read up to this, never more
 }  // namespace
 
 SingleInstance::SingleInstance(const QString& key, QObject* parent) : QObject(parent) {
@@ -27,11 +30,12 @@ SingleInstance::~SingleInstance() {
     if (server_) server_->close();
 }
 
-bool SingleInstance::forwardToRunning(int timeoutMs) {
+bool SingleInstance::forwardToRunning(int timeoutMs, const QString& query) {
     QLocalSocket socket;
     socket.connectToServer(name_);
     if (!socket.waitForConnected(timeoutMs)) return false;
-    socket.write(kRaise);
+    const QString q = query.simplified().left(kMaxQuery);
+    socket.write(q.isEmpty() ? kRaise + '\n' : kSearch + q.toUtf8().toBase64() + '\n');
     if (!socket.waitForBytesWritten(timeoutMs)) return false;
     socket.disconnectFromServer();
     if (socket.state() != QLocalSocket::UnconnectedState) socket.waitForDisconnected(timeoutMs);
@@ -51,10 +55,24 @@ bool SingleInstance::listen() {
         while (QLocalSocket* peer = server_->nextPendingConnection()) {
             connect(peer, &QLocalSocket::disconnected, peer, &QObject::deleteLater);
             auto handle = [this, peer] {
-                if (peer->property("handled").toBool() || peer->bytesAvailable() < kRaise.size() - 1) return;
+                if (peer->property("handled").toBool()) return;
+                QByteArray got = peer->property("got").toByteArray();
+                got += peer->read(kMaxMessage - got.size());
+                const qsizetype end = got.indexOf('\n');
+                if (end < 0 && got.size() < kMaxMessage) {
+                    peer->setProperty("got", got);  // the rest of the line is still coming
+                    return;
+                }
                 peer->setProperty("handled", true);
-                const QByteArray got = peer->read(kMaxMessage);
-                if (got.startsWith(kRaise.left(kRaise.size() - 1))) Q_EMIT activationRequested();
+                peer->setProperty("got", QVariant());
+                const QByteArray line = end < 0 ? QByteArray() : got.left(end);  // overlong: ignored
+                if (line == kRaise) {
+                    Q_EMIT activationRequested(QString());
+                } else if (line.startsWith(kSearch)) {
+                    const auto decoded = QByteArray::fromBase64Encoding(line.mid(kSearch.size()),
+                                                                        QByteArray::AbortOnBase64DecodingErrors);
+                    if (decoded) Q_EMIT activationRequested(QString::fromUtf8(*decoded).simplified().left(kMaxQuery));
+                }
                 peer->disconnectFromServer();
             };
             connect(peer, &QLocalSocket::readyRead, this, handle);

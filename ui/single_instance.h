@@ -1,6 +1,7 @@
 #pragma once
 // One window per data folder: the first start listens on a local socket named after the user and
-// the data folder; a later start finds it, asks it to raise its window, and exits.
+// the data folder; a later start finds it, asks it to raise its window (and search for a query
+// given with --search), and exits. A peer's message is one line of bounded length.
 #include <QObject>
 #include <QString>
 
@@ -18,16 +19,18 @@ public:
     ~SingleInstance() override;
 
     // True when another instance answered and was asked to show itself (then exit); waits at most
-    // `timeoutMs` for it.
-    bool forwardToRunning(int timeoutMs = 1500);
+    // `timeoutMs` for it. A non-empty `query` asks it to search for that too (at most 512
+    // characters are sent).
+    bool forwardToRunning(int timeoutMs = 1500, const QString& query = {});
     // Becomes the running instance (a stale socket left by a crash is removed first). False when
     // the socket cannot be created; the application then simply runs without it.
     bool listen();
     QString serverName() const { return name_; }
 
 Q_SIGNALS:
-    // Another start asked this instance to show its window.
-    void activationRequested();
+    // Another start asked this instance to show its window, and to search for `query` when it is
+    // not empty.
+    void activationRequested(const QString& query);
 
 private:
     QString name_;

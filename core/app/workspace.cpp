@@ -168,13 +168,17 @@ std::unique_ptr<Workspace> Workspace::open(const WorkspaceOptions& options) {
     data = util::absolutePath(data);
     const std::string libDir = options.libraryDir.empty() ? (fs::path(data) / "library").string() : options.libraryDir;
     if (options.mode == library::OpenMode::ReadWrite) util::makeDirs((fs::path(data) / "models").string());
+    // Taken before the library is opened: a write in between makes the next reopenIfChanged() reopen.
+    std::string signature = filesSignature(data, libDir);
     std::unique_ptr<library::Library> lib;
     try {
         lib = library::Library::open(libDir, options.mode);
     } catch (const Error& e) {
         if (e.code() != ErrorCode::NoLibrary) throw;
     }
-    return std::unique_ptr<Workspace>(new Workspace(data, util::absolutePath(libDir), std::move(lib), options.runtime));
+    std::unique_ptr<Workspace> ws(new Workspace(data, util::absolutePath(libDir), std::move(lib), options.runtime));
+    ws->signature_ = std::move(signature);
+    return ws;
 }
 
 Workspace::Workspace(std::string dataDir, std::string libraryDir, std::unique_ptr<library::Library> lib,
@@ -193,6 +197,48 @@ library::Library& Workspace::library() {
 }
 
 bool Workspace::readOnly() const { return !lib_ || lib_->readOnly(); }
+
+std::string Workspace::filesSignature(const std::string& dataDir, const std::string& libraryDir) {
+    // Size and modification time of what a writer changes: the catalog and its write-ahead log,
+    // the vector index files, the active-model choice. Bounded: a folder of more entries than any
+    // library makes is read up to the bound.
+    constexpr std::size_t kMaxEntries = 4096;
+    std::ostringstream sig;
+    auto add = [&sig](const fs::path& p) {
+        std::error_code ec;
+        const auto size = fs::file_size(p, ec);
+        if (ec) return;
+        const auto time = fs::last_write_time(p, ec);
+        if (ec) return;
+        sig << p.filename().string() << ':' << size << ':' << time.time_since_epoch().count() << ';';
+    };
+    const fs::path lib(libraryDir);
+    for (const char* f : {"catalog.sqlite", "catalog.sqlite-wal"}) add(lib / f);
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (fs::directory_iterator it(lib / "index", ec), end; !ec && it != end && entries.size() < kMaxEntries;
+         it.increment(ec))
+        entries.push_back(it->path());
+    std::sort(entries.begin(), entries.end());
+    for (const auto& e : entries) add(e);
+    add(fs::path(dataDir) / "models" / "active");
+    return sig.str();
+}
+
+bool Workspace::reopenIfChanged() {
+    if (lib_ && !lib_->readOnly()) return false;
+    std::string now = filesSignature(dataDir_, libraryDir_);
+    if (now == signature_) return false;
+    std::unique_ptr<library::Library> lib;
+    try {
+        lib = library::Library::open(libraryDir_, library::OpenMode::ReadOnly);
+    } catch (const Error& e) {
+        if (e.code() != ErrorCode::NoLibrary) throw;
+    }
+    lib_ = std::move(lib);
+    signature_ = std::move(now);
+    return true;
+}
 
 RuntimeOptions Workspace::runtime() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -482,6 +528,24 @@ struct Workspace::CachedTokenizer {
     fs::file_time_type vocabTime;
 };
 
+namespace {
+
+// A word the vocabulary has only letter by letter ("x ##y ##z"): the model knows its letters, not
+// the word, and its vector says next to nothing about it.
+bool spelledOut(const std::vector<std::string>& pieces) {
+    if (pieces.size() < 2) return false;
+    for (const std::string& piece : pieces) {
+        const std::size_t start = piece.rfind("##", 0) == 0 ? 2 : 0;
+        std::size_t codePoints = 0;
+        for (std::size_t i = start; i < piece.size(); ++i)
+            if ((static_cast<unsigned char>(piece[i]) & 0xC0) != 0x80) ++codePoints;
+        if (codePoints != 1) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 std::vector<std::string> Workspace::unknownWords(const std::string& query) {
     if (query.size() > kMaxQueryBytes) throw Error(ErrorCode::InvalidArgument, "the query is too long", {{"what", "query"}});
     const ModelRef model = searchModel();
@@ -512,7 +576,7 @@ std::vector<std::string> Workspace::unknownWords(const std::string& query) {
         const std::vector<std::string> words = basic.tokenize(chunk);
         for (const auto& w : words) {
             const std::vector<std::string> pieces = tok->tokenize(w);
-            if (std::find(pieces.begin(), pieces.end(), unk) != pieces.end()) unknown.push_back(w);
+            if (std::find(pieces.begin(), pieces.end(), unk) != pieces.end() || spelledOut(pieces)) unknown.push_back(w);
         }
         if (unknown.empty()) continue;
         if (words.size() == 1) add(chunk);

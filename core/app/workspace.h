@@ -226,6 +226,12 @@ public:
     library::Library& library();  // NoLibrary when there is none (ReadOnly mode only)
     ModelRegistry& registry() { return registry_; }
     bool readOnly() const;
+    // A read-only workspace opens the library anew when its files (catalog, vector indexes) or the
+    // active-model choice changed since it was opened, so it sees what the process holding the
+    // library for writing did meanwhile; loaded models stay cached. True when it reopened. A
+    // writable workspace sees its own writes and never reopens. Not to be called while another call
+    // on this workspace runs.
+    bool reopenIfChanged();
 
     RuntimeOptions runtime() const;
     void configure(const RuntimeOptions& options);  // device changes reload models on next use
@@ -259,7 +265,7 @@ public:
     SearchAnswer search(const std::string& query, const library::SearchOptions& options, const std::string& model = {});
     SearchAnswer similar(library::PhotoId photo, const library::SearchOptions& options, const std::string& model = {});
     // The query's words the searching model's vocabulary does not know (its tokenizer gives [UNK]
-    // for them), in query order without repeats: as typed when the word stood alone between spaces,
+    // for them, or has them only letter by letter: "x ##y ##z"), in query order without repeats: as typed when the word stood alone between spaces,
     // else as the tokenizer normalised it. Empty when there is no model.
     std::vector<std::string> unknownWords(const std::string& query);
     // Near-identical photos of the library from the searching model's stored vectors (reads only).
@@ -298,10 +304,12 @@ private:
     ModelRef refFor(const std::string& dir);
     std::optional<library::ModelInfo> libraryModelFor(const std::string& dir);
     void forgetEmbedder(const std::string& dir);
+    static std::string filesSignature(const std::string& dataDir, const std::string& libraryDir);
 
     std::string dataDir_;
     std::string libraryDir_;
     std::unique_ptr<library::Library> lib_;
+    std::string signature_;  // filesSignature() when lib_ was opened (read-only workspaces)
     ModelRegistry registry_;
     mutable std::mutex mutex_;  // runtime_, embedders_
     std::mutex loadMutex_;      // one model load at a time

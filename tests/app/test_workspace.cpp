@@ -23,17 +23,21 @@ using lowclip::library::testsupport::writeImage;
 
 namespace {
 
-std::vector<std::string> tinyVocab() {
+std::vector<std::string> tinyVocab(bool continuationLetters = false) {
     std::vector<std::string> v{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
     for (const char* w : {"qırmızı", "mavi", "yaşıl", "dairə", "kvadrat", "ulduz", "sarı", "qara", "böyük", "kiçik"})
         v.push_back(w);
     for (char c = 'a'; c <= 'z'; ++c) v.push_back(std::string(1, c));
+    if (continuationLetters) {
+        for (char c = 'a'; c <= 'z'; ++c) v.push_back("##" + std::string(1, c));
+        for (const char* p : {"ə", "##ə", "##ı", "##ö", "##l", "##ar"}) v.push_back(p);
+    }
     return v;
 }
 
 // A tiny randomly initialised bundle (different seeds give different weights and model ids).
-void writeTinyBundle(const std::string& dir, std::uint64_t seed) {
-    const auto vocab = tinyVocab();
+void writeTinyBundle(const std::string& dir, std::uint64_t seed, bool continuationLetters = false) {
+    const auto vocab = tinyVocab(continuationLetters);
     nn::ClipConfig config = train::demoClipConfig(train::tinyDemoOptions(), vocab.size());
     torch::manual_seed(seed);
     nn::DualEncoder model(config);
@@ -394,6 +398,18 @@ TEST_CASE("the words a model does not know: as typed when alone, none without a 
     CHECK((w->unknownWords("əl əl  qara əl") == std::vector<std::string>{"əl"}));
     CHECK(w->unknownWords("   ").empty());
     CHECK(codeOf([&] { w->unknownWords(std::string(100000, 'a')); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("a word the vocabulary has only letter by letter is unknown; a word with longer pieces is known") {
+    Fixture f(0);
+    auto w = f.open();
+    writeTinyBundle(f.modelDir("tiny"), 1, true);
+    REQUIRE(w->searchModel().name == "tiny");
+    // "zqx" -> z ##q ##x and "əl" -> ə ##l: letters only. "mavilar" -> mavi ##l ##ar has a word piece.
+    CHECK((w->unknownWords("qırmızı zqx") == std::vector<std::string>{"zqx"}));
+    CHECK((w->unknownWords("əl mavi") == std::vector<std::string>{"əl"}));
+    CHECK(w->unknownWords("mavilar dairə").empty());
+    CHECK(w->unknownWords("a mavi").empty());  // one piece, a word of its own
 }
 
 TEST_CASE("browsing without a model: newest first by file time when photos have no date; filters apply") {

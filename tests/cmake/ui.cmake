@@ -26,3 +26,12 @@ if(TARGET test_ui_search)
   set_target_properties(test_ui_search PROPERTIES AUTOMOC ON)
   lowclip_forbid_torch(test_ui_search)
 endif()
+
+# The desktop search provider (GNOME Shell and KRunner over D-Bus) in a private session bus,
+# against a tiny demo library built by lowclip-cli.
+if(TARGET lowclip-search-provider AND TARGET lowclip-cli)
+  add_test(NAME test_search_provider
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ui/test_search_provider.sh $<TARGET_FILE:lowclip-search-provider>
+                   $<TARGET_FILE:lowclip-cli> ${CMAKE_CURRENT_BINARY_DIR}/search-provider-test)
+  set_tests_properties(test_search_provider PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+endif()

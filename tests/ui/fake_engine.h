@@ -358,6 +358,11 @@ public:
         }
         throwIfCancelled(cancel);
     }
+    bool refresh() override {
+        ++refreshCalls;
+        return false;
+    }
+    std::atomic<int> refreshCalls{0};
     std::vector<std::string> devices() override { return {"cpu"}; }
     void configure(const EngineOptions&) override {}
 

@@ -18,6 +18,7 @@
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QScrollArea>
+#include <QLocalSocket>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QStyleOptionViewItem>
@@ -31,6 +32,7 @@
 #include "ui/app_settings.h"
 #include "ui/application.h"
 #include "ui/backend.h"
+#include "ui/desktop_search.h"
 #include "ui/duplicates_dialog.h"
 #include "ui/feedback_dialog.h"
 #include "ui/thumbnail_loader.h"
@@ -635,6 +637,66 @@ private Q_SLOTS:
         }
     }
 
+    void theDesktopSearchAnswersOnlyWhatItShould() {
+        auto engine = std::make_shared<FakeEngine>();
+        engine->addModel("demo", true);
+        addPhotos(*engine);
+        engine->vocabulary = {"qırmızı", "dairə", "ulduz", "mavi"};
+        DesktopSearch::Options o;
+        o.maxResults = 2;
+        o.guiProgram = QStringLiteral("/opt/lowclip/lowclip");
+        DesktopSearch search(engine, o);
+        QStringList started;
+        search.startDetached = [&started](const QString& program, const QStringList& args) {
+            started << program + QLatin1Char('|') + args.join(QLatin1Char('|'));
+            return true;
+        };
+        QSignalSpy used(&search, &DesktopSearch::used);
+        // Best first, bounded by maxResults, each search looking for the window's changes first.
+        QCOMPARE(search.search({QStringLiteral("qırmızı"), QStringLiteral("dairə")}),
+                 (QStringList{QStringLiteral("photo:1"), QStringLiteral("photo:2")}));
+        QCOMPARE(engine->refreshCalls.load(), 1);
+        QVERIFY(used.count() >= 1);
+        // Only the relevant part of the list.
+        engine->relevantHits = 1;
+        QCOMPARE(search.search({QStringLiteral("qırmızı")}), QStringList{QStringLiteral("photo:1")});
+        engine->relevantHits = -1;
+        // Too short; every word unknown (one known word is enough to answer).
+        QVERIFY(search.search({QStringLiteral("ab")}).isEmpty());
+        QVERIFY(search.search({QStringLiteral("göl"), QStringLiteral("dəniz")}).isEmpty());
+        QCOMPARE(search.lastUnknownWords(), (QStringList{QStringLiteral("göl"), QStringLiteral("dəniz")}));
+        QCOMPARE(search.search({QStringLiteral("göl"), QStringLiteral("mavi")}), QStringList{QStringLiteral("photo:4")});
+        // An engine error is an empty answer with a sentence of our own, never a crash.
+        engine->failWith("search", lowclip::Error(lowclip::ErrorCode::NoModel, "core-side text: no embedder loaded"));
+        QVERIFY(search.search({QStringLiteral("qırmızı")}).isEmpty());
+        QVERIFY(!search.lastError().isEmpty());
+        QVERIFY2(!search.lastError().contains(QLatin1String("core-side")), qPrintable(search.lastError()));
+        engine->clearFailures();
+        // Metas: names, dates and folders; foreign and gone ids are left out. No thumbnail cache
+        // configured: the icon is the photo.
+        const auto metas = search.metas({QStringLiteral("photo:1"), QStringLiteral("photo:99"), QStringLiteral("x:1"),
+                                         QStringLiteral("photo:"), QStringLiteral("photo:99999999999999999999999"),
+                                         QStringLiteral("photo:3")});
+        QCOMPARE(metas.size(), 2);
+        QCOMPARE(metas[0].name, QStringLiteral("a.png"));
+        QVERIFY2(metas[0].description.contains(QLatin1String("2021")), qPrintable(metas[0].description));
+        QVERIFY(metas[0].description.contains(QLatin1String("/photos")));
+        QCOMPARE(metas[0].icon, QStringLiteral("/photos/a.png"));
+        QCOMPARE(metas[1].description, QStringLiteral("/photos"));  // no date taken
+        // KRunner's match carries the scores, best first.
+        const auto matched = search.match({QStringLiteral("qırmızı"), QStringLiteral("dairə")});
+        QCOMPARE(matched.size(), 2);
+        QVERIFY(matched[0].score > matched[1].score);
+        // Opening and launching go to the desktop's opener and the window; unknown ids do nothing.
+        QVERIFY(search.activate(QStringLiteral("photo:2")));
+        QVERIFY(!search.activate(QStringLiteral("photo:99")));
+        QVERIFY(!search.activate(QStringLiteral("../photo:2")));
+        QVERIFY(search.launchSearch({QStringLiteral("qırmızı"), QStringLiteral("  dairə")}));
+        QCOMPARE(started, (QStringList{QStringLiteral("xdg-open|/photos/b.png"),
+                                       QStringLiteral("/opt/lowclip/lowclip|--search|qırmızı dairə")}));
+        QCOMPARE(search.actions().size(), 2);
+    }
+
     void aSecondStartRaisesTheFirst() {
         const QString key = tmp_.filePath(QStringLiteral("instance-data"));
         SingleInstance first(key);
@@ -645,6 +707,25 @@ private Q_SLOTS:
         QCOMPARE(second.serverName(), first.serverName());
         QVERIFY(second.forwardToRunning());
         QTRY_COMPARE_WITH_TIMEOUT(raised.count(), 1, 5000);
+        QCOMPARE(raised.at(0).at(0).toString(), QString());
+        // --search in a second start: the running window is asked to search (the desktop's
+        // "search in LowCLIP"), Azerbaijani letters intact, spaces tidied, length bounded.
+        QVERIFY(second.forwardToRunning(1500, QStringLiteral("  qırmızı   DAİRƏ ")));
+        QTRY_COMPARE_WITH_TIMEOUT(raised.count(), 2, 5000);
+        QCOMPARE(raised.at(1).at(0).toString(), QStringLiteral("qırmızı DAİRƏ"));
+        QVERIFY(second.forwardToRunning(1500, QString(5000, QLatin1Char('a'))));
+        QTRY_COMPARE_WITH_TIMEOUT(raised.count(), 3, 5000);
+        QCOMPARE(raised.at(2).at(0).toString().size(), 512);
+        // A peer sending garbage or an endless line raises nothing and is let go.
+        for (const QByteArray& junk : {QByteArray("search !!!notbase64\n"), QByteArray("hello\n"), QByteArray(10000, 'x')}) {
+            QLocalSocket peer;
+            peer.connectToServer(first.serverName());
+            QVERIFY(peer.waitForConnected(2000));
+            peer.write(junk);
+            QVERIFY(peer.waitForBytesWritten(2000));
+            QTRY_VERIFY_WITH_TIMEOUT(peer.state() == QLocalSocket::UnconnectedState, 5000);
+        }
+        QCOMPARE(raised.count(), 3);
         SingleInstance other(key + QStringLiteral("-other"));
         QVERIFY(other.serverName() != first.serverName());
         QVERIFY(!other.forwardToRunning(300));

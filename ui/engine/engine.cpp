@@ -80,8 +80,11 @@ public:
         app::WorkspaceOptions wo;
         wo.dataDir = dataDir;
         wo.runtime = toRuntime(options);
+        wo.mode = options.readOnly ? library::OpenMode::ReadOnly : library::OpenMode::ReadWrite;
         ws_ = app::Workspace::open(wo);
     }
+
+    bool refresh() override { return ws_->reopenIfChanged(); }
 
     // ---- library ----------------------------------------------------------------------------
 

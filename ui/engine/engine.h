@@ -230,6 +230,10 @@ struct EngineOptions {
     int hnswEfSearch = 64;        // search breadth (at least the number of results)
     std::string textPrecision = "auto";  // queries: "auto" (fastest within the stated bounds) or "float32"
     int thumbnailSize = 256;
+    // Open the library for reading only: works while another process (the window) holds it for
+    // writing; what writes throws LibraryReadOnly. Used by the desktop search provider. Read at
+    // openEngine() only.
+    bool readOnly = false;
 };
 
 using TrainEventFn = std::function<void(const TrainEvent&)>;
@@ -253,7 +257,8 @@ public:
     virtual SearchResult similar(std::int64_t photoId, const SearchOptions& options) = 0;
     // The library without a query or model: photos passing the options' filters, newest first.
     virtual SearchResult browse(const SearchOptions& options) = 0;
-    // The words of `query` the searching model does not know (its tokenizer gives [UNK]); empty
+    // The words of `query` the searching model does not know (its tokenizer gives [UNK], or has
+    // them only letter by letter); empty
     // when every word is known or there is no model.
     virtual std::vector<std::string> unknownWords(const std::string& query) = 0;
     // Groups of near-identical photos (cosine >= similarity, in (0, 1]) from the active model's
@@ -299,9 +304,14 @@ public:
     // Devices this build can run on ("cpu", and "cuda" when a GPU is usable).
     virtual std::vector<std::string> devices() = 0;
     virtual void configure(const EngineOptions& options) = 0;
+    // A read-only engine reopens the library when another process changed it since (new photos,
+    // a new active model); loaded models stay. True when it reopened. Not to be called while
+    // another call on this engine runs. A writable engine sees its own writes: false.
+    virtual bool refresh() { return false; }
 };
 
-// Opens (creating when needed) the data folder: `dataDir`/library and `dataDir`/models.
+// Opens (creating when needed, unless read-only) the data folder: `dataDir`/library and
+// `dataDir`/models; an empty `dataDir` is the default one the CLI uses too.
 // Throws lowclip::Error when the library is in use by another process or cannot be opened.
 std::unique_ptr<Engine> openEngine(const std::string& dataDir, const EngineOptions& options);
 
