@@ -221,6 +221,14 @@
         <source>Delete captions</source>
         <translation>Təsvirləri sil</translation>
     </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>Silməni geri al</translation>
+    </message>
+    <message>
+        <source>Put back the captions just deleted (Ctrl+Z)</source>
+        <translation>İndicə silinən təsvirləri geri qaytar (Ctrl+Z)</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::DesktopSearch</name>

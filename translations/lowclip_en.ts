@@ -221,6 +221,14 @@
         <source>Delete captions</source>
         <translation>Delete captions</translation>
     </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>Undo delete</translation>
+    </message>
+    <message>
+        <source>Put back the captions just deleted (Ctrl+Z)</source>
+        <translation>Put back the captions just deleted (Ctrl+Z)</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::DesktopSearch</name>

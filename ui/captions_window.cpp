@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 #include <set>
 
+#include "core/error.h"
 #include "ui/backend.h"
 #include "ui/caption_transfer.h"
 #include "ui/thumbnail_loader.h"
@@ -180,7 +181,11 @@ CaptionsWindow::CaptionsWindow(Backend* backend, QWidget* parent) : QDialog(pare
     import->setToolTip(tr("Read captions from a TSV file: one “path<TAB>caption” per line"));
     auto* exportBtn = new QPushButton(tr("Export…"), this);
     exportBtn->setToolTip(tr("Write every caption to a TSV file"));
+    undo_ = new QPushButton(tr("Undo delete"), this);
+    undo_->setEnabled(false);
+    undo_->setToolTip(tr("Put back the captions just deleted (Ctrl+Z)"));
     row->addWidget(delete_);
+    row->addWidget(undo_);
     row->addStretch(1);
     row->addWidget(import);
     row->addWidget(exportBtn);
@@ -195,6 +200,9 @@ CaptionsWindow::CaptionsWindow(Backend* backend, QWidget* parent) : QDialog(pare
     // The Delete key on the table (not while a caption is being edited: the editor keeps its keys).
     auto* del = new QShortcut(QKeySequence::Delete, table_, nullptr, nullptr, Qt::WidgetShortcut);
     connect(del, &QShortcut::activated, this, &CaptionsWindow::deleteSelected);
+    connect(undo_, &QPushButton::clicked, this, &CaptionsWindow::undoDelete);
+    auto* undoKey = new QShortcut(QKeySequence::Undo, this);
+    connect(undoKey, &QShortcut::activated, this, &CaptionsWindow::undoDelete);
     connect(import, &QPushButton::clicked, this, &CaptionsWindow::importTsv);
     connect(exportBtn, &QPushButton::clicked, this, &CaptionsWindow::exportTsv);
     connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -247,11 +255,43 @@ void CaptionsWindow::deleteSelected() {
         return;
     std::sort(rows.begin(), rows.end(), std::greater<int>());
     std::vector<qint64> ids;
-    for (int r : rows) ids.push_back(model_->captionAt(r).id);
+    lastDeleted_.clear();
+    for (int r : rows) {
+        ids.push_back(model_->captionAt(r).id);
+        lastDeleted_.push_back(model_->captionAt(r));
+    }
     for (int r : rows) model_->removeCaptionRow(r);
+    undo_->setEnabled(true);
     updateHeader();
     backend_->run(
         this, [engine = backend_->enginePtr(), ids]() { for (auto id : ids) engine->deleteCaption(id); },
+        [this]() {
+            Q_EMIT captionsChanged();
+            reload();
+        },
+        [this](const QString& m) {
+            showError(m);
+            reload();
+        });
+}
+
+void CaptionsWindow::undoDelete() {
+    if (lastDeleted_.empty()) return;
+    std::vector<Caption> back;
+    back.swap(lastDeleted_);
+    undo_->setEnabled(false);
+    backend_->run(
+        this,
+        [engine = backend_->enginePtr(), back]() {
+            // Oldest first, as they were; a photo gone from the library meanwhile keeps its caption gone.
+            for (auto it = back.rbegin(); it != back.rend(); ++it) {
+                try {
+                    engine->addCaption({it->photoId}, it->text);
+                } catch (const lowclip::Error& e) {
+                    if (e.code() != lowclip::ErrorCode::PhotoNotFound) throw;
+                }
+            }
+        },
         [this]() {
             Q_EMIT captionsChanged();
             reload();

@@ -71,6 +71,10 @@ public:
     bool isLoading() const { return loading_; }
     // Deletes the selected captions after asking (the Delete key and the button).
     void deleteSelected();
+    // Puts back the captions the last deletion removed (the Undo button, Ctrl+Z); they come back as
+    // the person's own captions.
+    void undoDelete();
+    QPushButton* undoButton() const { return undo_; }
 
 Q_SIGNALS:
     void captionsChanged();
@@ -88,6 +92,8 @@ private:
     QLabel* header_;
     QLineEdit* filter_;
     QPushButton* delete_;
+    QPushButton* undo_;
+    std::vector<Caption> lastDeleted_;  // what undoDelete() puts back
     std::size_t pairs_ = 0;
     bool loading_ = false;
 };

@@ -18,6 +18,7 @@
 #include <climits>
 
 #include "ui/backend.h"
+#include "ui/file_manager.h"
 #include "ui/ui_util.h"
 
 // (nested form: Qt's lupdate does not understand `namespace a::b`)
@@ -180,9 +181,13 @@ void IndexingDialog::updateFailureButtons() {
 void IndexingDialog::showSelectedInFolder() {
     const auto items = failures_->selectedItems();
     if (items.isEmpty()) return;
-    const QString folder = QFileInfo(items.first()->data(0, Qt::UserRole).toString()).absolutePath();
-    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
-        QMessageBox::information(this, tr("Show in folder"), tr("The file is in %1").arg(folder));
+    // The file manager selects the file when it can (FileManager1), else its folder opens.
+    const QString file = items.first()->data(0, Qt::UserRole).toString();
+    showInFileManager(this, file, [this, file](const QUrl& folder) {
+        if (QDesktopServices::openUrl(folder)) return true;
+        QMessageBox::information(this, tr("Show in folder"), tr("The file is in %1").arg(QFileInfo(file).absolutePath()));
+        return false;
+    });
 }
 
 void IndexingDialog::reloadFailures() {

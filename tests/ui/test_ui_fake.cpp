@@ -521,6 +521,19 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(s.engine->captions().size(), std::size_t(1), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(!w->isLoading() && w->model()->rowCount() == 1, 5000);
         screenshot(w, QStringLiteral("ui_captions_en.png"));
+        // Undo puts the deleted caption back on its photo, once.
+        const std::string gone = s.engine->captions().front().text == "mavi ulduz" ? "qırmızı dairə" : "mavi ulduz";
+        QVERIFY(w->undoButton()->isEnabled());
+        w->undoButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(s.engine->captions().size(), std::size_t(2), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isLoading() && w->model()->rowCount() == 2, 5000);
+        bool back = false;
+        for (const Caption& c : s.engine->captions()) back = back || c.text == gone;
+        QVERIFY(back);
+        QVERIFY(!w->undoButton()->isEnabled());
+        w->undoDelete();  // nothing left to undo
+        QApplication::processEvents();
+        QCOMPARE(s.engine->captions().size(), std::size_t(2));
     }
 
     // A cancelled run does not show a full bar; failures come with readable reasons and actions.
