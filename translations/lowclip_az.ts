@@ -1013,10 +1013,6 @@
         <translation>Fayl boşdur.</translation>
     </message>
     <message>
-        <source>This is a folder, not a photo.</source>
-        <translation>Bu şəkil deyil, qovluqdur.</translation>
-    </message>
-    <message>
         <source>The photo is too large to open on this computer.</source>
         <translation>Şəkil bu kompüterdə açılmaq üçün çox böyükdür.</translation>
     </message>
@@ -1051,6 +1047,14 @@
     <message>
         <source>Technical details: %1</source>
         <translation>Texniki təfərrüatlar: %1</translation>
+    </message>
+    <message>
+        <source>This is a folder or a special file, not a photo.</source>
+        <translation>Bu şəkil deyil: qovluq və ya xüsusi fayldır.</translation>
+    </message>
+    <message>
+        <source>There was not enough memory to open the photo; try again later.</source>
+        <translation>Şəkli açmaq üçün yaddaş çatmadı; bir az sonra yenidən cəhd edin.</translation>
     </message>
 </context>
 <context>

@@ -1013,10 +1013,6 @@
         <translation>The file is empty.</translation>
     </message>
     <message>
-        <source>This is a folder, not a photo.</source>
-        <translation>This is a folder, not a photo.</translation>
-    </message>
-    <message>
         <source>The photo is too large to open on this computer.</source>
         <translation>The photo is too large to open on this computer.</translation>
     </message>
@@ -1051,6 +1047,14 @@
     <message>
         <source>Technical details: %1</source>
         <translation>Technical details: %1</translation>
+    </message>
+    <message>
+        <source>This is a folder or a special file, not a photo.</source>
+        <translation>This is a folder or a special file, not a photo.</translation>
+    </message>
+    <message>
+        <source>There was not enough memory to open the photo; try again later.</source>
+        <translation>There was not enough memory to open the photo; try again later.</translation>
     </message>
 </context>
 <context>

@@ -157,19 +157,18 @@ QString IndexingDialog::summaryText(const IndexSummary& s) {
     return text;
 }
 
-QString IndexingDialog::failureReasonText(const QString& reason) {
-    // Core records the reason as a sentence in English for logs; people get one of these.
-    const QString r = reason.toLower();
-    auto has = [&r](const char* word) { return r.contains(QLatin1String(word)); };
-    if (has("empty (0 bytes)")) return tr("The file is empty.");
-    if (has("is a folder")) return tr("This is a folder, not a photo.");
-    if (has("larger than 2 gib") || has("not enough memory")) return tr("The photo is too large to open on this computer.");
-    if (has("cannot open") || has("cannot read the file") || has("permission"))
-        return tr("The file cannot be opened (no permission, or the disk is not there).");
-    if (has("truncated")) return tr("The file is incomplete: it was cut off while being copied or saved.");
-    if (has("not a supported image")) return tr("This is not a photo in a supported format (JPEG, PNG, WebP, TIFF, BMP, HEIF).");
-    if (has("unsupported")) return tr("This kind of image is not supported.");
-    if (has("corrupt")) return tr("The file is damaged.");
+QString IndexingDialog::failureReasonText(const QString& kind) {
+    // Core says what kind of failure it was (core/library: failureKind); people get one of these.
+    if (kind == QLatin1String("empty")) return tr("The file is empty.");
+    if (kind == QLatin1String("not-a-file")) return tr("This is a folder or a special file, not a photo.");
+    if (kind == QLatin1String("too-large")) return tr("The photo is too large to open on this computer.");
+    if (kind == QLatin1String("out-of-memory")) return tr("There was not enough memory to open the photo; try again later.");
+    if (kind == QLatin1String("unreadable")) return tr("The file cannot be opened (no permission, or the disk is not there).");
+    if (kind == QLatin1String("truncated")) return tr("The file is incomplete: it was cut off while being copied or saved.");
+    if (kind == QLatin1String("not-an-image"))
+        return tr("This is not a photo in a supported format (JPEG, PNG, WebP, TIFF, BMP, HEIF).");
+    if (kind == QLatin1String("unsupported")) return tr("This kind of image is not supported.");
+    if (kind == QLatin1String("damaged")) return tr("The file is damaged.");
     return tr("The file could not be read as a photo.");
 }
 
@@ -196,7 +195,7 @@ void IndexingDialog::reloadFailures() {
         [this](std::vector<FailedFile> list) {
             failures_->clear();
             for (const auto& f : list) {
-                auto* item = new QTreeWidgetItem(failures_, {toQ(f.path), failureReasonText(QString(toQ(f.reason)).remove(toQ(f.path)))});
+                auto* item = new QTreeWidgetItem(failures_, {toQ(f.path), failureReasonText(toQ(f.kind))});
                 item->setData(0, Qt::UserRole, toQ(f.path));
                 item->setToolTip(0, toQ(f.path));
                 item->setToolTip(1, tr("Technical details: %1").arg(toQ(f.reason)));

@@ -29,7 +29,8 @@ public:
     // "Last run: 7 new, … 4 indexed. 3 files could not be read."
     static QString summaryText(const IndexSummary& summary);
     // A failure's reason as core recorded it, in a sentence of the UI's language.
-    static QString failureReasonText(const QString& reason);
+    // The sentence for a failure kind (FailedFile::kind).
+    static QString failureReasonText(const QString& kind);
     QProgressBar* bar() const { return bar_; }
 
 private:

@@ -16,12 +16,14 @@ int runErrors(lowclip::cli::Args& args) {
     if (json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& e : errs)
-            out.push_back({{"id", e.photo}, {"path", e.displayPath}, {"stage", e.stage}, {"message", library::displayPath(e.message)}});
+            out.push_back({{"id", e.photo}, {"path", e.displayPath}, {"stage", e.stage},
+                            {"kind", library::failureKindName(e.kind)}, {"message", library::displayPath(e.message)}});
         printJson(out);
         return 0;
     }
     for (const auto& e : errs)
-        std::cout << "#" << e.photo << "  " << e.displayPath << "\n    " << e.stage << ": " << library::displayPath(e.message) << "\n";
+        std::cout << "#" << e.photo << "  " << e.displayPath << "\n    " << library::failureKindName(e.kind) << " (" << e.stage
+                  << "): " << library::displayPath(e.message) << "\n";
     std::cout << errs.size() << " photo" << (errs.size() == 1 ? "" : "s") << " with errors\n";
     return 0;
 }

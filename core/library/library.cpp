@@ -19,6 +19,8 @@
 //   searches share it, additions and deletions take it alone.
 #include "core/library/library.h"
 
+#include <cctype>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -478,10 +480,51 @@ Status Library::status() const {
     return st;
 }
 
+FailureKind failureKind(const std::string& stage, const std::string& message) {
+    std::string m = message;
+    for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto has = [&m](const char* words) { return m.find(words) != std::string::npos; };
+    // Most specific first: the wording comes from core/library/scanner.cpp, core/vision/decode.cpp
+    // and core/library/index_pipeline.cpp (tests/library pins each kind on real files).
+    if (has("not enough memory")) return FailureKind::OutOfMemory;
+    if (has("the file is empty")) return FailureKind::Empty;
+    if (has("a folder") || has("named pipe") || has("device") || has("a socket") || has("not a regular file"))
+        return FailureKind::NotAFile;
+    if (has("are not read as photos") || has("above the limit") || has("larger than the image decoder accepts") ||
+        has("larger than 2 gib"))
+        return FailureKind::TooLarge;
+    if (has("truncated") || has("ends before") || has("ends inside")) return FailureKind::Truncated;
+    if (has("not a supported image")) return FailureKind::NotAnImage;
+    if (has("unsupported")) return FailureKind::Unsupported;
+    if (has("corrupt") || has("invalid image size") || has("bad ")) return FailureKind::Damaged;
+    if (stage == "read" || has("cannot open") || has("cannot read") || has("permission") || has("no such file") ||
+        has("vanished"))
+        return FailureKind::Unreadable;
+    return FailureKind::Other;
+}
+
+const char* failureKindName(FailureKind kind) {
+    switch (kind) {
+    case FailureKind::Empty: return "empty";
+    case FailureKind::NotAFile: return "not-a-file";
+    case FailureKind::TooLarge: return "too-large";
+    case FailureKind::Unreadable: return "unreadable";
+    case FailureKind::Truncated: return "truncated";
+    case FailureKind::NotAnImage: return "not-an-image";
+    case FailureKind::Unsupported: return "unsupported";
+    case FailureKind::Damaged: return "damaged";
+    case FailureKind::OutOfMemory: return "out-of-memory";
+    case FailureKind::Other: break;
+    }
+    return "other";
+}
+
 std::vector<ErrorRecord> Library::errors() const {
-    return d->catalog->read([](Db& db) {
+    auto out = d->catalog->read([](Db& db) {
         return selectAll(db, errorRow(), "FROM photos WHERE status = 'error' ORDER BY id", [](Statement&) {});
     });
+    for (auto& e : out) e.kind = failureKind(e.stage, e.message);
+    return out;
 }
 
 // --- models -------------------------------------------------------------------------------

@@ -168,12 +168,33 @@ struct Status {
     std::int64_t indexBytes = 0;
 };
 
+// Why a file is not a usable photo, for people: the front ends word each kind in the user's
+// language; `message` keeps the technical detail (English, for logs and tooltips).
+enum class FailureKind {
+    Other,        // none of the below
+    Empty,        // 0 bytes
+    NotAFile,     // a folder, named pipe, device or socket where a photo was
+    TooLarge,     // the file or the image (pixels) is above the limits
+    Unreadable,   // no permission, an I/O error, the file vanished or the disk went away
+    Truncated,    // the file ends early (cut off while being copied or saved)
+    NotAnImage,   // the content is no image format we read
+    Unsupported,  // an image format or variant this build does not decode
+    Damaged,      // an image whose content is corrupt
+    OutOfMemory,  // not enough memory to decode it now (may work later)
+};
+
+// The kind of a failure recorded with `stage` ("read", "format", "metadata", "decode", "embed") and
+// `message`, as the scanner, the decoders and the indexing pipeline word them.
+FailureKind failureKind(const std::string& stage, const std::string& message);
+const char* failureKindName(FailureKind kind);  // "empty", "not-a-file", ... (for the CLI's JSON)
+
 struct ErrorRecord {
     PhotoId photo = 0;
     std::string path;
     std::string displayPath;
     std::string stage;
     std::string message;
+    FailureKind kind = FailureKind::Other;
 };
 
 struct Caption {

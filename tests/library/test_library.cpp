@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "core/error.h"
@@ -201,6 +202,13 @@ TEST_CASE("scan: broken, empty, mislabeled and bomb files are recorded; indexing
         if (name == "bomb.png") bombMessage = e.message;
     }
     CHECK_MSG(errored.size() == 4, "errors=" << errored.size());
+    // Each failure's kind, for the front ends to word in the user's language.
+    std::map<std::string, lowclip::library::FailureKind> kinds;
+    for (const auto& e : errs) kinds[e.path.substr(e.path.find_last_of('/') + 1)] = e.kind;
+    CHECK_MSG(kinds["zero.jpg"] == lowclip::library::FailureKind::Empty, failureKindName(kinds["zero.jpg"]));
+    CHECK_MSG(kinds["garbage.jpg"] == lowclip::library::FailureKind::NotAnImage, failureKindName(kinds["garbage.jpg"]));
+    CHECK_MSG(kinds["truncated.jpg"] == lowclip::library::FailureKind::Truncated, failureKindName(kinds["truncated.jpg"]));
+    CHECK_MSG(kinds["bomb.png"] == lowclip::library::FailureKind::TooLarge, failureKindName(kinds["bomb.png"]));
     CHECK(errored.count("truncated.jpg") + errored.count("bomb.png") == 2);
     CHECK_MSG(!bombMessage.empty(), "bomb.png must be refused");
     // Failed photos are not retried unless asked, and a second run has nothing to do.

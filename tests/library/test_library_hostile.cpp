@@ -240,6 +240,11 @@ TEST_CASE("scan: a sparse 1 TiB file, a FIFO or a device in a photo's place, an 
     CHECK_MSG(errs["device.jpg"].message.find("device") != std::string::npos, errs["device.jpg"].message);
     CHECK(errs["unreadable.jpg"].stage == "read");
     CHECK(!errs["unreadable.jpg"].message.empty());
+    CHECK_MSG(errs["huge.tif"].kind == lowclip::library::FailureKind::TooLarge, failureKindName(errs["huge.tif"].kind));
+    CHECK_MSG(errs["fifo.jpg"].kind == lowclip::library::FailureKind::NotAFile, failureKindName(errs["fifo.jpg"].kind));
+    CHECK_MSG(errs["device.jpg"].kind == lowclip::library::FailureKind::NotAFile, failureKindName(errs["device.jpg"].kind));
+    CHECK_MSG(errs["unreadable.jpg"].kind == lowclip::library::FailureKind::Unreadable,
+              failureKindName(errs["unreadable.jpg"].kind) << ": " << errs["unreadable.jpg"].message);
     for (const auto& [name, e] : errs) CHECK_MSG(e.message.find("bad_alloc") == std::string::npos, e.message);
     auto good = lib->photoByPath(photos + "/good.jpg");
     REQUIRE(good);

@@ -542,8 +542,8 @@ private Q_SLOTS:
         engine->addModel("demo", true);
         engine->indexWaitsForCancel = true;
         engine->nextFailures = {
-            FailedFile{1, "/photos/truncated.jpg", "decode: /photos/truncated.jpg: truncated JPEG (the file ends inside its header)"},
-            FailedFile{2, "/photos/corrupt/empty.png", "decode: /photos/corrupt/empty.png: the file is empty (0 bytes)"},
+            FailedFile{1, "/photos/truncated.jpg", "decode: /photos/truncated.jpg: truncated JPEG (the file ends inside its header)", "truncated"},
+            FailedFile{2, "/photos/corrupt/empty.png", "decode: /photos/corrupt/empty.png: the file is empty (0 bytes)", "empty"},
         };
         Backend backend(engine);
         IndexController controller(&backend);
@@ -612,7 +612,7 @@ private Q_SLOTS:
             FakeSession s(tmp_.filePath(QStringLiteral("scan-") + lang));
             s.engine->addModel("demo", true);
             s.engine->addModel("köhnə", false);
-            s.engine->nextFailures = {FailedFile{1, "/p/x.jpg", "decode: /p/x.jpg: corrupt JPEG (bad segment length)"}};
+            s.engine->nextFailures = {FailedFile{1, "/p/x.jpg", "decode: /p/x.jpg: corrupt JPEG (bad segment length)", "damaged"}};
             s.engine->addCaption({s.engine->addPhoto("/p/a.png", {"x"})}, "qırmızı dairə");
             s.open();
             ModelManager* models = s.window->openModels();

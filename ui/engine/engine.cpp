@@ -147,6 +147,7 @@ public:
             f.photoId = e.photo;
             f.path = e.displayPath.empty() ? library::displayPath(e.path) : e.displayPath;
             f.reason = e.stage.empty() ? e.message : e.stage + ": " + e.message;
+            f.kind = library::failureKindName(e.kind);
             out.push_back(std::move(f));
         }
         return out;

@@ -97,7 +97,10 @@ struct LibraryState {
 struct FailedFile {
     std::int64_t photoId = 0;
     std::string path;
-    std::string reason;
+    std::string reason;  // technical detail (English; tooltips and logs)
+    // What kind of failure, for the UI's own sentence: "empty", "not-a-file", "too-large",
+    // "unreadable", "truncated", "not-an-image", "unsupported", "damaged", "out-of-memory", "other".
+    std::string kind = "other";
 };
 
 struct IndexSummary {
