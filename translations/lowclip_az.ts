@@ -1056,6 +1056,25 @@
         <source>There was not enough memory to open the photo; try again later.</source>
         <translation>Şəkli açmaq üçün yaddaş çatmadı; bir az sonra yenidən cəhd edin.</translation>
     </message>
+    <message>
+        <source>Remove from library</source>
+        <translation>Kitabxanadan çıxar</translation>
+    </message>
+    <message>
+        <source>Stop listing these files: the library passes them by from now on; the files stay on disk</source>
+        <translation>Bu faylları siyahıdan çıxar: kitabxana bundan sonra onları keçir; fayllar diskdə qalır</translation>
+    </message>
+    <message>
+        <source>Remove “%1” from the library? The file stays on the disk; its captions and marks are removed, and the library passes it by from now on.</source>
+        <translation>“%1” kitabxanadan çıxarılsın? Fayl diskdə qalır; onun təsvirləri və işarələri silinir, kitabxana bundan sonra onu keçir.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n file(s) from the library? The files stay on the disk; their captions and marks are removed, and the library passes them by from now on.</source>
+        <translation>
+            <numerusform>%n fayl kitabxanadan çıxarılsın? Fayllar diskdə qalır; onların təsvirləri və işarələri silinir, kitabxana bundan sonra onları keçir.</numerusform>
+            <numerusform>%n fayl kitabxanadan çıxarılsın? Fayllar diskdə qalır; onların təsvirləri və işarələri silinir, kitabxana bundan sonra onları keçir.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::MainWindow</name>

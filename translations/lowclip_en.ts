@@ -1056,6 +1056,25 @@
         <source>There was not enough memory to open the photo; try again later.</source>
         <translation>There was not enough memory to open the photo; try again later.</translation>
     </message>
+    <message>
+        <source>Remove from library</source>
+        <translation>Remove from library</translation>
+    </message>
+    <message>
+        <source>Stop listing these files: the library passes them by from now on; the files stay on disk</source>
+        <translation>Stop listing these files: the library passes them by from now on; the files stay on disk</translation>
+    </message>
+    <message>
+        <source>Remove “%1” from the library? The file stays on the disk; its captions and marks are removed, and the library passes it by from now on.</source>
+        <translation>Remove “%1” from the library? The file stays on the disk; its captions and marks are removed, and the library passes it by from now on.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n file(s) from the library? The files stay on the disk; their captions and marks are removed, and the library passes them by from now on.</source>
+        <translation>
+            <numerusform>Remove %n file from the library? The file stays on the disk; its captions and marks are removed, and the library passes it by from now on.</numerusform>
+            <numerusform>Remove %n files from the library? The files stay on the disk; their captions and marks are removed, and the library passes them by from now on.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::MainWindow</name>

@@ -64,14 +64,18 @@ IndexingDialog::IndexingDialog(Backend* backend, IndexController* controller, QW
     retry_ = new QPushButton(tr("Try again"), this);
     retry_->setToolTip(tr("Look at the library folders again and index what can be read now"));
     showInFolder_ = new QPushButton(tr("Show in folder"), this);
+    remove_ = new QPushButton(tr("Remove from library"), this);
+    remove_->setToolTip(tr("Stop listing these files: the library passes them by from now on; the files stay on disk"));
     actions->addWidget(retry_);
     actions->addWidget(showInFolder_);
+    actions->addWidget(remove_);
     actions->addStretch(1);
     v->addLayout(actions);
     auto* showAction = new QAction(tr("Show in folder"), failures_);
     failures_->addAction(showAction);
     connect(showAction, &QAction::triggered, this, &IndexingDialog::showSelectedInFolder);
     connect(showInFolder_, &QPushButton::clicked, this, &IndexingDialog::showSelectedInFolder);
+    connect(remove_, &QPushButton::clicked, this, &IndexingDialog::removeSelected);
     connect(failures_, &QTreeWidget::itemSelectionChanged, this, &IndexingDialog::updateFailureButtons);
     connect(failures_, &QTreeWidget::itemDoubleClicked, this, &IndexingDialog::showSelectedInFolder);
     connect(retry_, &QPushButton::clicked, controller_, &IndexController::start);
@@ -174,6 +178,7 @@ QString IndexingDialog::failureReasonText(const QString& kind) {
 
 void IndexingDialog::updateFailureButtons() {
     showInFolder_->setEnabled(!failures_->selectedItems().isEmpty());
+    remove_->setEnabled(!failures_->selectedItems().isEmpty() && !controller_->isRunning());
     retry_->setEnabled(failures_->topLevelItemCount() > 0 && !controller_->isRunning());
 }
 
@@ -189,6 +194,33 @@ void IndexingDialog::showSelectedInFolder() {
     });
 }
 
+void IndexingDialog::removeSelected() {
+    std::vector<std::int64_t> ids;
+    for (const QTreeWidgetItem* item : failures_->selectedItems()) ids.push_back(item->data(1, Qt::UserRole).toLongLong());
+    if (ids.empty() || controller_->isRunning()) return;
+    const QString question =
+        ids.size() == 1
+            ? tr("Remove “%1” from the library? The file stays on the disk; its captions and marks are removed, and "
+                 "the library passes it by from now on.")
+                  .arg(QFileInfo(failures_->selectedItems().first()->data(0, Qt::UserRole).toString()).fileName())
+            : tr("Remove %n file(s) from the library? The files stay on the disk; their captions and marks are removed, "
+                 "and the library passes them by from now on.", nullptr, int(ids.size()));
+    if (QMessageBox::question(this, tr("Remove from library"), question, QMessageBox::Yes | QMessageBox::No,
+                              QMessageBox::No) != QMessageBox::Yes)
+        return;
+    remove_->setEnabled(false);
+    backend_->run(
+        this, [engine = backend_->enginePtr(), ids]() { return engine->removeFromLibrary(ids); },
+        [this](std::size_t) {
+            reloadFailures();
+            Q_EMIT libraryChanged();
+        },
+        [this](const QString& message) {
+            QMessageBox::warning(this, tr("Remove from library"), message);
+            reloadFailures();
+        });
+}
+
 void IndexingDialog::reloadFailures() {
     backend_->run(
         this, [engine = backend_->enginePtr()]() { return engine->failures(); },
@@ -197,6 +229,7 @@ void IndexingDialog::reloadFailures() {
             for (const auto& f : list) {
                 auto* item = new QTreeWidgetItem(failures_, {toQ(f.path), failureReasonText(toQ(f.kind))});
                 item->setData(0, Qt::UserRole, toQ(f.path));
+                item->setData(1, Qt::UserRole, qlonglong(f.photoId));
                 item->setToolTip(0, toQ(f.path));
                 item->setToolTip(1, tr("Technical details: %1").arg(toQ(f.reason)));
             }

@@ -22,16 +22,22 @@ public:
     IndexingDialog(Backend* backend, IndexController* controller, QWidget* parent = nullptr);
     void reloadFailures();
     QTreeWidget* failures() const { return failures_; }
+    // Takes the selected failed files out of the library after asking (later scans pass them by).
+    void removeSelected();
+    QPushButton* removeButton() const { return remove_; }
 
     // "Şəkillər indekslənir…" and friends, shared with the status bar.
     static QString stageText(const QString& stage);
     static QString progressText(const IndexProgressInfo& info);
     // "Last run: 7 new, … 4 indexed. 3 files could not be read."
     static QString summaryText(const IndexSummary& summary);
-    // A failure's reason as core recorded it, in a sentence of the UI's language.
-    // The sentence for a failure kind (FailedFile::kind).
+    // The sentence for a failure kind (FailedFile::kind), in the UI's language.
     static QString failureReasonText(const QString& kind);
     QProgressBar* bar() const { return bar_; }
+
+Q_SIGNALS:
+    // Photos were taken out of the library (the window refreshes its counts and results).
+    void libraryChanged();
 
 private:
     void update();
@@ -49,6 +55,7 @@ private:
     QTreeWidget* failures_;
     QPushButton* retry_ = nullptr;
     QPushButton* showInFolder_ = nullptr;
+    QPushButton* remove_ = nullptr;
 };
 
 }  // namespace ui

@@ -1272,8 +1272,12 @@ ModelManager* MainWindow::openModels() {
 }
 
 IndexingDialog* MainWindow::openIndexing() {
-    if (!indexing_) indexing_ = new IndexingDialog(backend_, indexer_, this);
-    else indexing_->reloadFailures();
+    if (!indexing_) {
+        indexing_ = new IndexingDialog(backend_, indexer_, this);
+        connect(indexing_, &IndexingDialog::libraryChanged, this, &MainWindow::refreshState);
+    } else {
+        indexing_->reloadFailures();
+    }
     indexing_->show();
     indexing_->raise();
     return indexing_;

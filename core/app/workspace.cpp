@@ -413,6 +413,8 @@ library::PhotoInfo Workspace::findPhoto(const std::string& which) {
     return *p;
 }
 
+std::size_t Workspace::removePhotos(const std::vector<library::PhotoId>& photos) { return library().removePhotos(photos); }
+
 // ---- indexing and search ----------------------------------------------------------------------
 
 IndexOutcome Workspace::index(const IndexRequest& request, const ProgressFn& progress, const CancelFlag* cancel) {

@@ -257,6 +257,8 @@ public:
     library::Root findRoot(const std::string& which);
     std::int64_t addRoot(const std::string& folder);  // NotAFolder; the resolved path is stored
     void removeRoot(const std::string& which);          // forgets its photos; the files stay
+    // Takes photos out of the library; later scans pass them by (library::Library::removePhotos).
+    std::size_t removePhotos(const std::vector<library::PhotoId>& photos);
     // By id, stored path, or the path resolved from the working folder. PhotoNotFound.
     library::PhotoInfo findPhoto(const std::string& which);
 

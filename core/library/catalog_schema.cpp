@@ -81,6 +81,14 @@ CREATE TABLE thumbnails(
   created INTEGER NOT NULL,
   PRIMARY KEY(photo, size)) WITHOUT ROWID;
 )sql",
+        // 1 -> 2: files the person removed from the library; scans pass them by.
+        R"sql(
+CREATE TABLE excluded(
+  path BLOB PRIMARY KEY,
+  root INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+  added INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX excluded_root ON excluded(root);
+)sql",
     };
     return steps;
 }

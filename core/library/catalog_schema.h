@@ -4,7 +4,7 @@
 
 namespace lowclip::library {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Sets WAL, foreign keys and synchronous mode, then brings the schema to kSchemaVersion (one
 // transaction per step). Throws lowclip::Error if the catalog is newer than this program.

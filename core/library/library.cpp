@@ -219,6 +219,45 @@ void Library::removeRoot(std::int64_t rootId) {
     });
 }
 
+std::size_t Library::removePhotos(const std::vector<PhotoId>& photos) {
+    d->requireWritable("remove photos");
+    std::lock_guard<std::mutex> job(d->jobMu);  // not while a scan would add them back
+    std::vector<std::int64_t> labels;
+    d->catalog->write([&](Db& db) {
+        for (PhotoId id : photos) {
+            Statement s = db.prepare("SELECT path, root FROM photos WHERE id = ?");
+            s.bind(1, id);
+            if (!s.step()) continue;
+            const std::string path = s.text(0);
+            const std::int64_t root = s.i64(1);
+            db.prepare("INSERT OR REPLACE INTO excluded(path, root, added) VALUES (?, ?, ?)")
+                .bindBlob(1, path)
+                .bind(2, root)
+                .bind(3, nowSeconds())
+                .exec();
+            db.prepare("DELETE FROM photos WHERE id = ?").bind(1, id).exec();
+            labels.push_back(id);
+        }
+    });
+    d->indexes->removeEverywhere(labels);  // vector labels are photo ids
+    return labels.size();
+}
+
+std::size_t Library::restoreRemoved() {
+    d->requireWritable("restore removed photos");
+    std::lock_guard<std::mutex> job(d->jobMu);
+    std::size_t n = 0;
+    d->catalog->write([&](Db& db) {
+        db.exec("DELETE FROM excluded");
+        n = static_cast<std::size_t>(db.changes());
+    });
+    return n;
+}
+
+std::size_t Library::removedCount() const {
+    return d->catalog->read([](Db& db) { return static_cast<std::size_t>(db.scalar("SELECT COUNT(*) FROM excluded")); });
+}
+
 std::vector<Root> Library::roots() const {
     std::vector<Root> out = d->catalog->read(
         [](Db& db) { return selectAll(db, rootRow(), "FROM roots r ORDER BY r.id", [](Statement&) {}); });

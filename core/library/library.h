@@ -91,6 +91,7 @@ struct ScanReport {
     std::size_t filesRead = 0;   // files whose content was read (hashing)
     std::size_t vanished = 0;    // disappeared while the scan ran
     std::size_t errors = 0;      // unreadable or not an image (recorded, see errors())
+    std::size_t excluded = 0;    // files removed from the library (removePhotos), passed by
     std::vector<std::string> offlineRoots;  // roots that were missing; their photos were kept
     double seconds = 0.0;
 };
@@ -278,6 +279,14 @@ public:
     // a folder around existing roots takes them over (their photos keep ids, captions, vectors).
     std::int64_t addRoot(const std::string& path);
     void removeRoot(std::int64_t rootId);
+    // Takes photos out of the library (a file that cannot be read, one the person does not want):
+    // their rows, captions, marks and vectors go, the files stay, and later scans pass their paths
+    // by until the root is removed or restoreRemoved() is called. Unknown ids are ignored; returns
+    // how many were removed.
+    std::size_t removePhotos(const std::vector<PhotoId>& photos);
+    // Lets scans see the removed files again; returns how many paths were let back.
+    std::size_t restoreRemoved();
+    std::size_t removedCount() const;
     std::vector<Root> roots() const;
 
     ScanReport scan(const ScanOptions& options = {}, const ProgressFn& progress = {}, const CancelFlag* cancel = nullptr);

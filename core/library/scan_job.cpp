@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/library/job_progress.h"
@@ -128,6 +129,8 @@ private:
             }
             static const RowMapper<RootPath> rootRows{{"id", &RootPath::id}, {"path", &RootPath::path}};
             roots_ = selectAll(db, rootRows, "FROM roots ORDER BY id", [](Statement&) {});
+            Statement ex = db.prepare("SELECT path FROM excluded");
+            while (ex.step()) excluded_.insert(ex.text(0));
         });
     }
 
@@ -143,6 +146,10 @@ private:
         for (const auto& r : roots_) {
             bool online = walkRoot(r.path, options_, exts, state,
                                    [&](FoundFile&& f) {
+                                       if (excluded_.count(f.path)) {
+                                           ++report_.excluded;
+                                           return;
+                                       }
                                        if (paths.insert(f.path).second) found_.emplace_back(r.id, std::move(f));
                                    },
                                    cancel_);
@@ -312,6 +319,7 @@ private:
     std::vector<RootPath> roots_;
     std::vector<std::pair<std::int64_t, FoundFile>> found_;  // (root id, file)
     std::set<std::int64_t> onlineRoots_;
+    std::unordered_set<std::string> excluded_;  // paths removed from the library by the person
     std::size_t examined_ = 0;
     std::vector<PhotoId> addedThisScan_;
     std::vector<PhotoId> staleLabels_;  // photos whose vectors no longer apply (label = photo id)

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -79,7 +80,7 @@ TEST_CASE("catalog: created with schema, reopened, refuses a newer schema") {
     {
         auto lib = Library::open(dir);
         auto st = lib->status();
-        CHECK(st.schemaVersion == 1);
+        CHECK(st.schemaVersion == 2);
         CHECK(st.photos == 0);
         CHECK(!st.readOnly);
         CHECK(pathExists(dir + "/catalog.sqlite"));
@@ -96,6 +97,26 @@ TEST_CASE("catalog: created with schema, reopened, refuses a newer schema") {
         CHECK_THROWS_WITH(Library::open(dir), lowclip::Error, "newer LowCLIP");
         CHECK_THROWS_WITH(Library::open(dir, OpenMode::ReadOnly), lowclip::Error, "newer LowCLIP");
     }
+}
+
+TEST_CASE("catalog: a library of schema 1 is brought to schema 2 by the first read-write open, keeping its folders") {
+    std::string tmp = lowclip::testing::makeTempDir();
+    std::string dir = tmp + "/lib";
+    makeDirs(tmp + "/photos");
+    {
+        auto lib = Library::open(dir);
+        lib->addRoot(tmp + "/photos");
+    }
+    // What an earlier LowCLIP left: schema 1, without the table of removed files.
+    std::string cmd = "sqlite3 '" + dir + "/catalog.sqlite' 'DROP TABLE excluded; PRAGMA user_version = 1' 2>/dev/null";
+    if (std::system(cmd.c_str()) != 0) {
+        SKIP("the sqlite3 program is not installed");
+    }
+    CHECK_THROWS_WITH(Library::open(dir, OpenMode::ReadOnly), lowclip::Error, "older schema");
+    auto lib = Library::open(dir);
+    CHECK(lib->status().schemaVersion == 2);
+    CHECK(lib->roots().size() == 1);
+    CHECK(lib->removedCount() == 0);
 }
 
 TEST_CASE("scan: recursion, hidden folders, extensions, symlink loops, non-UTF-8 names; rescan reads nothing") {
@@ -215,6 +236,31 @@ TEST_CASE("scan: broken, empty, mislabeled and bomb files are recorded; indexing
     auto again = lib->index(emb, o);
     CHECK(again.embedded == 0);
     CHECK(again.failed == 0);
+
+    // Removed from the library: gone from the errors and the catalog, passed by by later scans,
+    // the files untouched; a good photo removed leaves the search results too.
+    const auto zero = lib->photoByPath(photos + "/zero.jpg");
+    const auto goodPhoto = lib->photoByPath(photos + "/good.jpg");
+    REQUIRE(zero);
+    REQUIRE(goodPhoto);
+    CHECK(lib->removePhotos({zero->id, goodPhoto->id, 999999}) == 2);
+    CHECK(lib->removedCount() == 2);
+    CHECK(!lib->photoByPath(photos + "/zero.jpg"));
+    CHECK(std::filesystem::exists(photos + "/zero.jpg"));
+    CHECK(std::filesystem::exists(photos + "/good.jpg"));
+    CHECK(lib->errors().size() == 3);
+    auto rescan = lib->scan();
+    CHECK_MSG(rescan.added == 0, "added=" << rescan.added);
+    CHECK(rescan.excluded == 2);
+    CHECK(!lib->photoByPath(photos + "/good.jpg"));
+    CHECK(lib->index(emb, o).embedded == 0);
+    for (const auto& hit : lib->search(emb, "qırmızı", SearchOptions{})) CHECK(hit.photo.id != goodPhoto->id);
+    // Let back: the next scan finds them again.
+    CHECK(lib->restoreRemoved() == 2);
+    rescan = lib->scan();
+    CHECK(rescan.added == 2);
+    CHECK(rescan.excluded == 0);
+    CHECK(lib->photoByPath(photos + "/good.jpg"));
 }
 
 TEST_CASE("scan: unreadable files are recorded (skipped as root)") {

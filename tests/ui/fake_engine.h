@@ -132,6 +132,23 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return nextFailures;
     }
+    std::size_t removeFromLibrary(const std::vector<std::int64_t>& photoIds) override {
+        maybeFail("removeFromLibrary");
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::size_t n = 0;
+        for (std::int64_t id : photoIds) {
+            const auto before = nextFailures.size() + photos_.size();
+            nextFailures.erase(std::remove_if(nextFailures.begin(), nextFailures.end(),
+                                              [id](const FailedFile& f) { return f.photoId == id; }),
+                               nextFailures.end());
+            photos_.erase(std::remove_if(photos_.begin(), photos_.end(), [id](const FakePhoto& p) { return p.photo.id == id; }),
+                          photos_.end());
+            if (nextFailures.size() + photos_.size() < before) ++n;
+            removedIds.push_back(id);
+        }
+        return n;
+    }
+    std::vector<std::int64_t> removedIds;
 
     SearchResult search(const std::string& query, const SearchOptions& options) override {
         maybeFail("search");

@@ -580,6 +580,30 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 of %2").arg(dialog.bar()->value()).arg(dialog.bar()->maximum())));
         QCOMPARE(dialog.bar()->value(), 300);  // 3 of 10
         screenshot(&dialog, QStringLiteral("ui_indexing_cancelled_en.png"));
+
+        // Remove from library: asked first ("No" keeps it), then the file leaves the list.
+        dialog.failures()->clearSelection();
+        QVERIFY(!dialog.removeButton()->isEnabled());
+        dialog.failures()->topLevelItem(1)->setSelected(true);
+        QVERIFY(dialog.removeButton()->isEnabled());
+        bool asked = false;
+        QString question;
+        onNextModal<QMessageBox>([&](QMessageBox* b) { question = b->text(); },
+                                 [](QMessageBox* b) { b->button(QMessageBox::No)->click(); }, &asked);
+        dialog.removeButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(asked, 5000);
+        QVERIFY2(question.contains(QStringLiteral("empty.png")), qPrintable(question));
+        QApplication::processEvents();
+        QVERIFY(engine->removedIds.empty());
+        asked = false;
+        onNextModal<QMessageBox>({}, [](QMessageBox* b) { b->button(QMessageBox::Yes)->click(); }, &asked);
+        QSignalSpy changed(&dialog, &IndexingDialog::libraryChanged);
+        dialog.removeButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(asked, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 5000);
+        QCOMPARE(engine->removedIds, (std::vector<std::int64_t>{2}));
+        QTRY_COMPARE_WITH_TIMEOUT(dialog.failures()->topLevelItemCount(), 1, 5000);
+        QCOMPARE(dialog.failures()->topLevelItem(0)->text(0), QStringLiteral("/photos/truncated.jpg"));
         backend.waitForIdle();
     }
 

@@ -140,6 +140,10 @@ public:
         return s;
     }
 
+    std::size_t removeFromLibrary(const std::vector<std::int64_t>& photoIds) override {
+        return ws_->removePhotos(photoIds);
+    }
+
     std::vector<FailedFile> failures() override {
         std::vector<FailedFile> out;
         for (const auto& e : ws_->library().errors()) {

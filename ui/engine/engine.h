@@ -254,6 +254,9 @@ public:
     // finished batches are kept.
     virtual IndexSummary index(const ProgressFn& progress, const CancelFlag* cancel) = 0;
     virtual std::vector<FailedFile> failures() = 0;
+    // Takes photos out of the library (their captions and marks go with them; the files stay) and
+    // later scans pass them by. Returns how many were removed.
+    virtual std::size_t removeFromLibrary(const std::vector<std::int64_t>& photoIds) = 0;
 
     // Search.
     virtual SearchResult search(const std::string& query, const SearchOptions& options) = 0;
