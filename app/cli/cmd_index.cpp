@@ -38,6 +38,7 @@ int runIndex(lowclip::cli::Args& args) {
     request.scan = !noScan;
     request.embed = !scanOnly;
     request.rebuild = args.flag("rebuild");
+    request.restoreRemoved = args.flag("restore-removed");
     request.scanOptions.includeHidden = args.flag("hidden");
     if (auto e = args.option("ext")) request.scanOptions.extensions = splitList(*e);
     request.indexOptions.decodeThreads = args.intOption("decode-threads", 0);
@@ -72,7 +73,7 @@ int runIndex(lowclip::cli::Args& args) {
         const auto& s = *out.scan;
         j["scan"] = {{"files", s.filesSeen},   {"added", s.added},         {"changed", s.changed},
                      {"moved", s.moved},       {"removed", s.removed},     {"unchanged", s.unchanged},
-                     {"read", s.filesRead},    {"vanished", s.vanished},   {"errors", s.errors},
+                     {"read", s.filesRead},    {"vanished", s.vanished},   {"errors", s.errors},   {"excluded", s.excluded},
                      {"seconds", s.seconds},   {"offline_roots", s.offlineRoots}};
         if (!json) {
             std::cout << "scan: " << s.filesSeen << " files, " << s.added << " new, " << s.changed << " changed, " << s.moved
@@ -103,9 +104,10 @@ const std::string gUsage =
     std::string(lowclip::cli::ws::kWorkspaceUsage) +
     " [--add-root DIR]... [--remove-root ID|DIR]... [--model NAME|BUNDLE]\n"
     "       [--device auto|cpu|cuda] [--threads N] [--decode-threads N] [--batch N] [--hidden] [--ext jpg,png,...]\n"
-    "       [--retry-errors] [--rebuild] [--scan-only | --no-scan] [--quiet] [--json]";
+    "       [--retry-errors] [--restore-removed] [--rebuild] [--scan-only | --no-scan] [--quiet] [--json]";
 
 lowclip::cli::Command reg{"index", "Add photo folders to a library, scan them and embed new photos", gUsage.c_str(),
-                          runIndex, {"json", "quiet", "scan-only", "no-scan", "hidden", "retry-errors", "rebuild"}};
+                          runIndex, {"json", "quiet", "scan-only", "no-scan", "hidden", "retry-errors", "rebuild",
+                           "restore-removed"}};
 
 }  // namespace

@@ -420,6 +420,7 @@ std::size_t Workspace::removePhotos(const std::vector<library::PhotoId>& photos)
 IndexOutcome Workspace::index(const IndexRequest& request, const ProgressFn& progress, const CancelFlag* cancel) {
     std::lock_guard<std::mutex> one(indexMutex_);  // one indexing run at a time
     IndexOutcome out;
+    if (request.restoreRemoved) library().restoreRemoved();
     if (request.scan) out.scan = library().scan(request.scanOptions, progress, cancel);
     if (!request.embed) return out;
     ModelRef model = request.model.empty() ? activeModel() : resolveModel(request.model);

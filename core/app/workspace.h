@@ -82,6 +82,7 @@ struct IndexRequest {
     bool scan = true;              // look for new, changed, moved and removed photos first
     bool embed = true;             // then embed what has no vector from the model
     bool rebuild = false;          // rewrite the model's vector index from its live vectors first
+    bool restoreRemoved = false;   // let the scan find the files removed from the library again
     library::ScanOptions scanOptions;
     library::IndexOptions indexOptions;  // bundlePath and modelName are filled in here
     std::string model;             // name or bundle folder; empty: the active model

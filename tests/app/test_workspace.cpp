@@ -445,6 +445,31 @@ TEST_CASE("browsing without a model: newest first by file time when photos have 
     CHECK(w->browse(inRoot, 0, 100).empty());
 }
 
+TEST_CASE("photos removed from the library stay out of later scans until an index run restores them") {
+    Fixture f(3);
+    auto w = f.open();
+    w->addRoot(f.photos);
+    app::IndexRequest scan;
+    w->index(scan);
+    library::SearchFilter all;
+    auto photos = w->browse(all, 0, 100);
+    REQUIRE(photos.size() == 3);
+    CHECK(w->removePhotos({photos[0].id}) == 1);
+    auto out = w->index(scan);
+    REQUIRE(out.scan);
+    CHECK(out.scan->excluded == 1);
+    CHECK(out.scan->added == 0);
+    CHECK(w->browse(all, 0, 100).size() == 2);
+    CHECK(fs::exists(photos[0].path));  // the file stays
+    app::IndexRequest restore;
+    restore.restoreRemoved = true;
+    out = w->index(restore);
+    REQUIRE(out.scan);
+    CHECK(out.scan->added == 1);
+    CHECK(out.scan->excluded == 0);
+    CHECK(w->browse(all, 0, 100).size() == 3);
+}
+
 TEST_CASE("searches keep photos without a date under a date filter only when asked") {
     Fixture f(3);
     auto w = f.open();
