@@ -1793,6 +1793,42 @@
         <source>Measured on a set that came with the model.</source>
         <translation>Modellə birlikdə gələn dəst üzərində ölçülüb.</translation>
     </message>
+    <message>
+        <source>On your captions</source>
+        <translation>Sizin təsvirlərinizdə</translation>
+    </message>
+    <message>
+        <source>As measured when the model was made, on its own test set</source>
+        <translation>Model yaradılanda öz test dəstində ölçülən</translation>
+    </message>
+    <message>
+        <source>Every model on the same captions of this library (held out from teaching)</source>
+        <translation>Hər model bu kitabxananın eyni təsvirlərində (öyrətmədən kənarda saxlanılanlar)</translation>
+    </message>
+    <message>
+        <source>Measure on your captions</source>
+        <translation>Sizin təsvirlərinizdə ölç</translation>
+    </message>
+    <message>
+        <source>Measure every model on the same held-out captions of this library, so their figures compare</source>
+        <translation>Hər modeli bu kitabxananın kənarda saxlanılan eyni təsvirlərində ölç ki, rəqəmlər müqayisə oluna bilsin</translation>
+    </message>
+    <message>
+        <source>measuring…</source>
+        <translation>ölçülür…</translation>
+    </message>
+    <message>
+        <source>could not be measured</source>
+        <translation>ölçmək mümkün olmadı</translation>
+    </message>
+    <message>
+        <source>Technical details: %1</source>
+        <translation>Texniki təfərrüatlar: %1</translation>
+    </message>
+    <message>
+        <source>%1 captions on %2 photos of this library, held out from teaching; Recall@1 %3</source>
+        <translation>bu kitabxananın %2 şəklində %1 təsvir, öyrətmədən kənarda saxlanılıb; Recall@1 %3</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::PreviewPane</name>

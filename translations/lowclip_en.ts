@@ -1793,6 +1793,42 @@
         <source>Measured on a set that came with the model.</source>
         <translation>Measured on a set that came with the model.</translation>
     </message>
+    <message>
+        <source>On your captions</source>
+        <translation>On your captions</translation>
+    </message>
+    <message>
+        <source>As measured when the model was made, on its own test set</source>
+        <translation>As measured when the model was made, on its own test set</translation>
+    </message>
+    <message>
+        <source>Every model on the same captions of this library (held out from teaching)</source>
+        <translation>Every model on the same captions of this library (held out from teaching)</translation>
+    </message>
+    <message>
+        <source>Measure on your captions</source>
+        <translation>Measure on your captions</translation>
+    </message>
+    <message>
+        <source>Measure every model on the same held-out captions of this library, so their figures compare</source>
+        <translation>Measure every model on the same held-out captions of this library, so their figures compare</translation>
+    </message>
+    <message>
+        <source>measuring…</source>
+        <translation>measuring…</translation>
+    </message>
+    <message>
+        <source>could not be measured</source>
+        <translation>could not be measured</translation>
+    </message>
+    <message>
+        <source>Technical details: %1</source>
+        <translation>Technical details: %1</translation>
+    </message>
+    <message>
+        <source>%1 captions on %2 photos of this library, held out from teaching; Recall@1 %3</source>
+        <translation>%1 captions on %2 photos of this library, held out from teaching; Recall@1 %3</translation>
+    </message>
 </context>
 <context>
     <name>lowclip::ui::PreviewPane</name>

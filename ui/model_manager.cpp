@@ -203,12 +203,19 @@ QString modelQualityText(const std::map<std::string, double>& metrics, std::size
 
 ModelManager::ModelManager(Backend* backend, QWidget* parent) : QDialog(parent), backend_(backend) {
     setWindowTitle(tr("Model manager"));
-    resize(820, 420);
+    resize(980, 440);
     auto* v = new QVBoxLayout(this);
     list_ = new QTreeWidget(this);
     list_->setRootIsDecorated(false);
-    list_->setHeaderLabels({tr("Name"), tr("Architecture"), tr("Quality"), tr("Size"), tr("Created")});
+    list_->setHeaderLabels({tr("Name"), tr("Architecture"), tr("Quality"), tr("On your captions"), tr("Size"), tr("Created")});
+    list_->headerItem()->setToolTip(2, tr("As measured when the model was made, on its own test set"));
+    list_->headerItem()->setToolTip(3, tr("Every model on the same captions of this library (held out from teaching)"));
     list_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // The architecture is long ("bert (12 layers, ...) + resnet"): a fixed width, the whole text as
+    // its tooltip, so the figures stay in view.
+    list_->header()->setSectionResizeMode(1, QHeaderView::Interactive);
+    list_->header()->resizeSection(1, 200);
+    list_->setTextElideMode(Qt::ElideRight);
     list_->header()->setStretchLastSection(true);
     v->addWidget(list_, 1);
     hint_ = new QLabel(this);
@@ -226,13 +233,16 @@ ModelManager::ModelManager(Backend* backend, QWidget* parent) : QDialog(parent),
     use_ = new QPushButton(tr("Use this model"), this);
     export_ = new QPushButton(tr("Export…"), this);
     delete_ = new QPushButton(tr("Delete"), this);
+    measure_ = new QPushButton(tr("Measure on your captions"), this);
+    measure_->setToolTip(tr("Measure every model on the same held-out captions of this library, so their figures compare"));
     row->addWidget(import);
+    row->addWidget(measure_);
     row->addStretch(1);
     row->addWidget(use_);
     row->addWidget(export_);
     row->addWidget(delete_);
     // Never narrower than their text, in any language ("Bu modeli istifadə et").
-    for (QPushButton* b : {import, use_, export_, delete_}) {
+    for (QPushButton* b : {import, measure_, use_, export_, delete_}) {
         b->setMinimumWidth(b->sizeHint().width());
         b->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
     }
@@ -246,8 +256,60 @@ ModelManager::ModelManager(Backend* backend, QWidget* parent) : QDialog(parent),
     connect(use_, &QPushButton::clicked, this, &ModelManager::activateSelected);
     connect(export_, &QPushButton::clicked, this, &ModelManager::exportSelected);
     connect(delete_, &QPushButton::clicked, this, &ModelManager::deleteSelected);
+    connect(measure_, &QPushButton::clicked, this, &ModelManager::measureAll);
     updateButtons();
     reload();
+}
+
+void ModelManager::measureAll() {
+    measure_->setEnabled(false);
+    for (int i = 0; i < list_->topLevelItemCount(); ++i) list_->topLevelItem(i)->setText(3, tr("measuring…"));
+    backend_->run(
+        this, [engine = backend_->enginePtr()]() { return engine->measureModels({}, nullptr); },
+        [this](HeldOutMeasurement m) {
+            measured_ = std::move(m);
+            applyMeasurement();
+            measure_->setEnabled(true);
+        },
+        [this](const QString& message) {
+            measure_->setEnabled(true);
+            applyMeasurement();
+            showError(message);
+        });
+}
+
+void ModelManager::applyMeasurement() {
+    for (int i = 0; i < list_->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = list_->topLevelItem(i);
+        if (!measured_) {
+            item->setText(3, QString());
+            continue;
+        }
+        const std::string name = toStd(item->data(0, Qt::UserRole).toString());
+        if (!measured_->measurable) {
+            item->setText(3, tr("too few captions to measure (%1; at least %2 are needed)")
+                                 .arg(QLocale().toString(qulonglong(measured_->captions)),
+                                      QLocale().toString(qulonglong(minCaptions_))));
+            continue;
+        }
+        const ModelMeasurement* found = nullptr;
+        for (const auto& m : measured_->models)
+            if (m.name == name) found = &m;
+        if (!found) {
+            item->setText(3, QString());  // added since the measurement
+        } else if (!found->measured) {
+            item->setText(3, tr("could not be measured"));
+            item->setToolTip(3, tr("Technical details: %1").arg(toQ(found->problem)));
+        } else {
+            const std::map<std::string, double> figures{{"heldout.t2i_r5", found->r5},
+                                                        {"heldout.texts", double(found->captions)}};
+            item->setText(3, modelQualityText(figures, minCaptions_));
+            item->setToolTip(3, tr("%1 captions on %2 photos of this library, held out from teaching; Recall@1 %3")
+                                    .arg(found->captions)
+                                    .arg(found->photos)
+                                    .arg(formatMetric(found->r1)));
+        }
+    }
 }
 
 void ModelManager::reload() {
@@ -258,13 +320,14 @@ void ModelManager::reload() {
         },
         [this](std::pair<std::vector<ModelInfo>, std::size_t> loaded) {
             auto& [models, minCaptions] = loaded;
+            minCaptions_ = minCaptions;
             const QString keep = selectedName();
             models_ = std::move(models);
             list_->clear();
             for (const auto& m : models_) {
                 const QString quality = modelQualityText(m.metrics, minCaptions);
                 QString name = toQ(m.name);
-                auto* item = new QTreeWidgetItem(list_, {name, toQ(m.architecture), quality, formatBytes(m.bytes),
+                auto* item = new QTreeWidgetItem(list_, {name, toQ(m.architecture), quality, QString(), formatBytes(m.bytes),
                                                          toQ(m.created).left(10)});
                 item->setData(0, Qt::UserRole, name);
                 QStringList tip;
@@ -282,10 +345,11 @@ void ModelManager::reload() {
                 }
                 if (!tip.isEmpty()) item->setToolTip(2, tip.join(QLatin1Char('\n')));
                 item->setToolTip(0, toQ(m.dir));
+                item->setToolTip(1, toQ(m.architecture));
                 if (m.active) {
                     QFont f = item->font(0);
                     f.setBold(true);
-                    for (int c = 0; c < 5; ++c) item->setFont(c, f);
+                    for (int c = 0; c < list_->columnCount(); ++c) item->setFont(c, f);
                     item->setText(0, tr("%1 (in use)").arg(name));
                 }
                 if (name == keep) item->setSelected(true);
@@ -296,6 +360,7 @@ void ModelManager::reload() {
                                     "lowclip-cli import simpleclip STATE_DICT --vocab vocab.txt --out MODEL_FOLDER.")
                                : tr("The model in use is shown in bold. A new model re-indexes the library in the background; "
                                     "searches keep using the old one until it is done."));
+            applyMeasurement();
             updateButtons();
         });
 }

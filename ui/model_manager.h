@@ -67,6 +67,9 @@ public:
     void reload();
     QTreeWidget* list() const { return list_; }
     QPushButton* useButton() const { return use_; }
+    QPushButton* measureButton() const { return measure_; }
+    // Measures every model on the library's held-out captions (the "On your captions" column).
+    void measureAll();
     // Imports in the background with a progress dialog; a failure shows the reason and then the
     // form again, filled in as it was.
     void startImport(const ImportRequest& request);
@@ -86,6 +89,7 @@ private:
     QString selectedName() const;
     void updateButtons();
     void showError(const QString& message);
+    void applyMeasurement();
 
     Backend* backend_;
     QTreeWidget* list_;
@@ -93,7 +97,10 @@ private:
     QPushButton* use_;
     QPushButton* export_;
     QPushButton* delete_;
+    QPushButton* measure_;
     std::vector<ModelInfo> models_;
+    std::optional<HeldOutMeasurement> measured_;
+    std::size_t minCaptions_ = 20;
     std::optional<ImportRequest> lastFailedImport_;
 };
 

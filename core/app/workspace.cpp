@@ -23,6 +23,7 @@
 #include "core/text/tokenizer.h"
 #include "core/train/datasets.h"
 #include "core/train/demo.h"
+#include "core/train/evaluate.h"
 #include "core/vision/encode.h"
 
 namespace fs = std::filesystem;
@@ -630,6 +631,50 @@ std::vector<library::PhotoInfo> Workspace::browse(const library::SearchFilter& f
 }
 
 // ---- teaching ---------------------------------------------------------------------------------
+
+HeldOutMeasurement Workspace::measureModels(const ProgressFn& progress, const CancelFlag* cancel) {
+    HeldOutMeasurement out;
+    const TeachingPlan plan = teachingPlan(true, true);
+    out.heldOutPairs = plan.heldOutPairs;
+    out.heldOutPhotos = plan.heldOutPhotos;
+    out.measurable = plan.measurable;
+    if (!out.measurable) return out;
+    std::vector<std::pair<std::string, std::string>> held;
+    for (const auto& p : plan.pairs)
+        if (p.heldOut) held.emplace_back(p.path, p.text);
+    const train::Dataset set = train::fromPairs(held, "held-out captions");
+    const std::vector<ModelEntry> entries = models();
+    std::size_t done = 0;
+    for (const ModelEntry& e : entries) {
+        throwIfCancelled(cancel);
+        ModelMeasure m;
+        m.name = e.name;
+        if (!e.readable) {
+            m.problem = e.problem;
+        } else {
+            try {
+                io::LoadedBundle b = io::loadBundle(e.dir, runtime().device);
+                // Each model decodes at its own input size: the same photos, the same captions.
+                m.report = train::evaluateDataset(*b.model, *b.tokenizer, b.config, set, nullptr, runtime().threads, {}, cancel);
+                m.measured = m.report.numTexts > 0;
+            } catch (const Cancelled&) {
+                throw;
+            } catch (const Error& err) {
+                m.problem = err.what();
+            }
+        }
+        out.models.push_back(std::move(m));
+        ++done;
+        if (progress) {
+            Progress p;
+            p.stage = "measure";
+            p.done = done;
+            p.total = entries.size();
+            progress(p);
+        }
+    }
+    return out;
+}
 
 TeachingPlan Workspace::teachingPlan(bool useCaptions, bool useFeedback) {
     TeachingPlan plan;

@@ -118,6 +118,20 @@ inline constexpr std::size_t kMinTeachingPhotos = 2;
 inline constexpr std::size_t kMinHeldOutCaptions = 20;
 inline constexpr std::size_t kMinHeldOutPhotos = 10;
 
+// Every model measured on the same captions: the library's held-out pairs (the fixed split of
+// teachingPlan()), so figures of different models compare.
+struct ModelMeasure {
+    std::string name;
+    bool measured = false;
+    train::RetrievalReport report;  // when measured
+    std::string problem;            // why not (the model cannot be loaded)
+};
+struct HeldOutMeasurement {
+    std::size_t heldOutPairs = 0, heldOutPhotos = 0;  // of the plan; the report counts what could be read
+    bool measurable = false;                          // as TeachingPlan::measurable
+    std::vector<ModelMeasure> models;                 // registry order
+};
+
 struct TeachPreset {
     std::string name;       // "quick", "thorough"
     int epochs = 0;
@@ -297,6 +311,10 @@ public:
     // TooFewPairs when the plan is not `enough`. The new model is added to the registry (not
     // activated). Cancelled: nothing is kept.
     TeachOutcome teach(const TeachRequest& request, const TeachEventFn& events = {}, const CancelFlag* cancel = nullptr);
+
+    // Every readable model of the registry on the library's held-out captions (photos decoded
+    // once). Measures nothing when the set is not measurable (the counts say why). Cancelled: nothing.
+    HeldOutMeasurement measureModels(const ProgressFn& progress = {}, const CancelFlag* cancel = nullptr);
 
     // ---- the demo ----
     DemoOutcome runDemo(const DemoRequest& request, const DemoEvents& events = {}, const CancelFlag* cancel = nullptr);

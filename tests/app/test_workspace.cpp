@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <set>
 
 #include "core/app/model_registry.h"
@@ -291,6 +293,55 @@ TEST_CASE("the teaching plan: duplicates counted once, a fixed held-out split, e
     CHECK(cancelled);
     CHECK(!fs::exists(f.modelDir("never")));
     CHECK(codeOf([&] { app::teachPreset("slow"); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("every model measured on the same held-out captions of the library; too few measures nothing") {
+    Fixture f(100);
+    auto w = f.open();
+    writeTinyBundle(f.modelDir("first"), 1);
+    writeTinyBundle(f.modelDir("second"), 2);
+    fs::create_directories(f.modelDir("broken"));
+    { std::ofstream(f.modelDir("broken") + "/lowclip.json") << "{ not json"; }
+    w->activateModel("first");
+    w->addRoot(f.photos);
+    app::IndexRequest scanOnly;
+    scanOnly.embed = false;
+    w->index(scanOnly);
+    const std::vector<std::string> words{"qırmızı dairə", "mavi kvadrat", "yaşıl ulduz", "sarı dairə"};
+    std::vector<library::PhotoId> ids;
+    for (int i = 0; i < 100; ++i) ids.push_back(w->findPhoto(f.photos + "/p" + std::to_string(i) + ".png").id);
+    for (int i = 0; i < 6; ++i) w->addCaption({ids[std::size_t(i)]}, words[std::size_t(i) % 4]);
+    const app::HeldOutMeasurement few = w->measureModels();
+    CHECK(!few.measurable);
+    CHECK(few.models.empty());
+
+    for (int i = 6; i < 100; ++i) {
+        w->addCaption({ids[std::size_t(i)]}, words[std::size_t(i) % 4]);
+        w->addCaption({ids[std::size_t(i)]}, words[std::size_t(i + 1) % 4] + " və " + words[std::size_t(i + 2) % 4]);
+    }
+    const app::TeachingPlan plan = w->teachingPlan(true, true);
+    REQUIRE(plan.measurable);
+    std::vector<Progress> seen;
+    const app::HeldOutMeasurement m = w->measureModels([&](const Progress& p) { seen.push_back(p); });
+    CHECK(m.measurable);
+    CHECK(m.heldOutPairs == plan.heldOutPairs);
+    CHECK(m.heldOutPhotos == plan.heldOutPhotos);
+    REQUIRE(m.models.size() == 3);
+    std::map<std::string, app::ModelMeasure> byName;
+    for (const auto& one : m.models) byName[one.name] = one;
+    for (const char* name : {"first", "second"}) {
+        const auto& one = byName[name];
+        CHECK_MSG(one.measured, name << ": " << one.problem);
+        CHECK(one.report.numTexts == plan.heldOutPairs);  // the same captions for every model
+        CHECK(one.report.numImages == plan.heldOutPhotos);
+        CHECK(one.report.textToImage.r5 >= one.report.textToImage.r1);
+        CHECK(one.report.textToImage.r5 <= 1.0);
+    }
+    CHECK(!byName["broken"].measured);
+    CHECK(!byName["broken"].problem.empty());
+    REQUIRE(seen.size() == 3);
+    CHECK(seen.back().done == 3);
+    CHECK(seen.back().total == 3);
 }
 
 TEST_CASE("too few captions to teach is a typed error with the counts") {

@@ -149,6 +149,30 @@ public:
         return n;
     }
     std::vector<std::int64_t> removedIds;
+    HeldOutMeasurement measureModels(const ProgressFn&, const CancelFlag* cancel) override {
+        maybeFail("measureModels");
+        throwIfCancelled(cancel);
+        std::lock_guard<std::mutex> lock(mutex_);
+        HeldOutMeasurement out = heldOut;
+        if (out.measurable) {
+            out.models.clear();
+            for (const auto& m : models_) {
+                ModelMeasurement r;
+                r.name = m.name;
+                auto it = heldOutRecall.find(m.name);
+                r.measured = it != heldOutRecall.end();
+                if (r.measured) r.r5 = it->second;
+                r.r1 = r.r5 / 2;
+                r.captions = out.captions;
+                r.photos = out.photos;
+                if (!r.measured) r.problem = "cannot load";
+                out.models.push_back(r);
+            }
+        }
+        return out;
+    }
+    HeldOutMeasurement heldOut;                   // counts and measurability for measureModels()
+    std::map<std::string, double> heldOutRecall;  // by model name: R@5 on the held-out set
 
     SearchResult search(const std::string& query, const SearchOptions& options) override {
         maybeFail("search");

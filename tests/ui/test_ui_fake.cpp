@@ -410,6 +410,29 @@ private Q_SLOTS:
         QVERIFY2(manager->list()->topLevelItem(1)->toolTip(2).startsWith(
                      ModelManager::tr("Measured on the demo's pictures that the model did not see in training.")),
                  qPrintable(manager->list()->topLevelItem(1)->toolTip(2)));
+
+        // "On your captions": every model on the same held-out set of this library.
+        QVERIFY(manager->list()->topLevelItem(0)->text(3).isEmpty());  // not measured yet
+        s.engine->heldOut.captions = 10;
+        s.engine->heldOut.photos = 6;
+        s.engine->heldOut.measurable = false;
+        manager->measureButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(manager->measureButton()->isEnabled(), 10000);
+        QCOMPARE(manager->list()->topLevelItem(0)->text(3),
+                 ModelManager::tr("too few captions to measure (%1; at least %2 are needed)").arg(10).arg(20));
+        s.engine->heldOut.captions = 40;
+        s.engine->heldOut.photos = 25;
+        s.engine->heldOut.measurable = true;
+        s.engine->heldOutRecall = {{"taught", 0.75}};  // "demo" cannot be loaded
+        manager->measureButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(manager->measureButton()->isEnabled(), 10000);
+        const QString onYours = manager->list()->topLevelItem(0)->text(3);
+        QCOMPARE(onYours, modelQualityText({{"heldout.t2i_r5", 0.75}, {"heldout.texts", 40}}, 20));
+        QVERIFY2(onYours.contains(QStringLiteral("40")), qPrintable(onYours));
+        QCOMPARE(manager->list()->topLevelItem(1)->text(3), ModelManager::tr("could not be measured"));
+        // A reload (a model imported, say) keeps the figures.
+        manager->reload();
+        QTRY_COMPARE_WITH_TIMEOUT(manager->list()->topLevelItem(0)->text(3), onYours, 10000);
     }
 
     void useThisModelIsNotClipped() {

@@ -144,6 +144,26 @@ public:
         return ws_->removePhotos(photoIds);
     }
 
+    HeldOutMeasurement measureModels(const ProgressFn& progress, const CancelFlag* cancel) override {
+        const app::HeldOutMeasurement m = ws_->measureModels(progress, cancel);
+        HeldOutMeasurement out;
+        out.captions = m.heldOutPairs;
+        out.photos = m.heldOutPhotos;
+        out.measurable = m.measurable;
+        for (const auto& one : m.models) {
+            ModelMeasurement r;
+            r.name = one.name;
+            r.measured = one.measured;
+            r.r1 = one.report.textToImage.r1;
+            r.r5 = one.report.textToImage.r5;
+            r.captions = one.report.numTexts;
+            r.photos = one.report.numImages;
+            r.problem = one.problem;
+            out.models.push_back(std::move(r));
+        }
+        return out;
+    }
+
     std::vector<FailedFile> failures() override {
         std::vector<FailedFile> out;
         for (const auto& e : ws_->library().errors()) {

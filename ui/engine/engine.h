@@ -145,6 +145,20 @@ struct ModelInfo {
     bool active = false;
 };
 
+// Every model measured on the library's own held-out captions (Engine::measureModels).
+struct ModelMeasurement {
+    std::string name;
+    bool measured = false;
+    double r1 = 0.0, r5 = 0.0;          // text -> photo Recall@1 and @5
+    std::size_t captions = 0, photos = 0;
+    std::string problem;                // why it was not measured (technical)
+};
+struct HeldOutMeasurement {
+    std::size_t captions = 0, photos = 0;  // of the held-out set
+    bool measurable = false;               // large enough to mean something; else nothing is measured
+    std::vector<ModelMeasurement> models;
+};
+
 struct ImportRequest {
     enum class Kind { Bundle, SimpleClip, HuggingFaceBase };
     Kind kind = Kind::Bundle;
@@ -294,6 +308,9 @@ public:
 
     // Models.
     virtual std::vector<ModelInfo> models() = 0;
+    // Measures every model on the same captions: the library's held-out set (the fixed split that
+    // teaching uses), so the figures compare. Cancelled: nothing.
+    virtual HeldOutMeasurement measureModels(const ProgressFn& progress, const CancelFlag* cancel) = 0;
     virtual ModelInfo importModel(const ImportRequest& request, const ProgressFn& progress, const CancelFlag* cancel) = 0;
     virtual void activateModel(const std::string& name) = 0;
     virtual void exportModel(const std::string& name, const std::string& destinationFolder) = 0;
