@@ -263,8 +263,12 @@ void CaptionsWindow::deleteSelected() {
     for (int r : rows) model_->removeCaptionRow(r);
     undo_->setEnabled(true);
     updateHeader();
+    runChange([engine = backend_->enginePtr(), ids]() { for (auto id : ids) engine->deleteCaption(id); });
+}
+
+void CaptionsWindow::runChange(std::function<void()> change) {
     backend_->run(
-        this, [engine = backend_->enginePtr(), ids]() { for (auto id : ids) engine->deleteCaption(id); },
+        this, std::move(change),
         [this]() {
             Q_EMIT captionsChanged();
             reload();
@@ -280,26 +284,16 @@ void CaptionsWindow::undoDelete() {
     std::vector<Caption> back;
     back.swap(lastDeleted_);
     undo_->setEnabled(false);
-    backend_->run(
-        this,
-        [engine = backend_->enginePtr(), back]() {
-            // Oldest first, as they were; a photo gone from the library meanwhile keeps its caption gone.
-            for (auto it = back.rbegin(); it != back.rend(); ++it) {
-                try {
-                    engine->addCaption({it->photoId}, it->text);
-                } catch (const lowclip::Error& e) {
-                    if (e.code() != lowclip::ErrorCode::PhotoNotFound) throw;
-                }
+    runChange([engine = backend_->enginePtr(), back]() {
+        // Oldest first, as they were; a photo gone from the library meanwhile keeps its caption gone.
+        for (auto it = back.rbegin(); it != back.rend(); ++it) {
+            try {
+                engine->addCaption({it->photoId}, it->text);
+            } catch (const lowclip::Error& e) {
+                if (e.code() != lowclip::ErrorCode::PhotoNotFound) throw;
             }
-        },
-        [this]() {
-            Q_EMIT captionsChanged();
-            reload();
-        },
-        [this](const QString& m) {
-            showError(m);
-            reload();
-        });
+        }
+    });
 }
 
 void CaptionsWindow::importTsv() {

@@ -4,6 +4,7 @@
 #include <QAbstractTableModel>
 #include <QDialog>
 #include <QSortFilterProxyModel>
+#include <functional>
 
 #include "ui/engine/engine.h"
 
@@ -84,6 +85,8 @@ private:
     void exportTsv();
     void updateHeader();
     void showError(const QString& message);
+    // Runs a change of the captions on a worker thread, then reloads (also after an error).
+    void runChange(std::function<void()> change);
 
     Backend* backend_;
     CaptionsModel* model_;

@@ -155,31 +155,29 @@ QList<DesktopSearch::Meta> DesktopSearch::metas(const QStringList& ids) {
     return out;
 }
 
-bool DesktopSearch::activate(const QString& id) {
+QString DesktopSearch::pathOf(const QString& id) {
     Q_EMIT used();
     const qint64 photoId = photoIdOf(id);
-    if (photoId == 0) return false;
+    if (photoId == 0) return {};
     try {
-        const Photo p = engine_->photo(photoId);
-        return startDetached(QStringLiteral("xdg-open"), {toQ(p.path)});
+        return toQ(engine_->photo(photoId).path);
     } catch (const std::exception&) {
-        return false;
+        return {};  // no longer in the library
     }
 }
 
+bool DesktopSearch::activate(const QString& id) {
+    const QString path = pathOf(id);
+    return !path.isEmpty() && startDetached(QStringLiteral("xdg-open"), {path});
+}
+
 bool DesktopSearch::reveal(const QString& id) {
-    Q_EMIT used();
-    const qint64 photoId = photoIdOf(id);
-    if (photoId == 0) return false;
-    try {
-        const Photo p = engine_->photo(photoId);
-        showInFileManager(this, toQ(p.path), [this](const QUrl& folder) {
-            return startDetached(QStringLiteral("xdg-open"), {folder.toLocalFile()});
-        });
-        return true;
-    } catch (const std::exception&) {
-        return false;
-    }
+    const QString path = pathOf(id);
+    if (path.isEmpty()) return false;
+    showInFileManager(this, path, [this](const QUrl& folder) {
+        return startDetached(QStringLiteral("xdg-open"), {folder.toLocalFile()});
+    });
+    return true;
 }
 
 bool DesktopSearch::launchSearch(const QStringList& terms) {

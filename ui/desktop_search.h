@@ -80,6 +80,7 @@ Q_SIGNALS:
 
 private:
     qint64 photoIdOf(const QString& id) const;
+    QString pathOf(const QString& id);  // the photo's path; empty when the id is not one of ours
     std::vector<Photo> find(const QStringList& terms);
     Meta metaOf(const Photo& photo);
     QString iconFor(const Photo& photo);
