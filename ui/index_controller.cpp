@@ -1,6 +1,7 @@
 #include "ui/index_controller.h"
 
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QMetaObject>
 #include <QPointer>
 #include <chrono>
@@ -31,6 +32,7 @@ void IndexController::watchFolders(const QStringList& roots) {
     QStringList dirs;
     for (const QString& root : roots) {
         if (dirs.size() >= kMaxWatchedDirs) break;
+        if (!QFileInfo(root).isDir()) continue;  // offline (an unplugged drive): scans say so
         dirs << root;
         QDirIterator it(root, QDir::Dirs | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
         while (it.hasNext() && dirs.size() < kMaxWatchedDirs) dirs << it.next();
@@ -84,6 +86,8 @@ void IndexController::start() {
         [this](IndexSummary summary) {
             running_ = false;
             last_ = summary;
+            // Folders made since (a new album) are watched from now on.
+            if (!roots_.isEmpty()) watchFolders(roots_);
             Q_EMIT finished(summary, QString());
             if (again_) start();
         },

@@ -109,7 +109,9 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         root_.clear();
     }
+    std::atomic<int> indexCalls{0};
     IndexSummary index(const ProgressFn& progress, const CancelFlag* cancel) override {
+        ++indexCalls;
         maybeFail("index");
         if (indexWaitsForCancel) {
             Progress p;

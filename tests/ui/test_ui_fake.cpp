@@ -17,6 +17,7 @@
 #include <QWizard>
 #include <set>
 #include <QDir>
+#include <QFile>
 #include <QKeyEvent>
 #include <QLineEdit>
 #include <QMenu>
@@ -627,6 +628,37 @@ private Q_SLOTS:
         QCOMPARE(engine->removedIds, (std::vector<std::int64_t>{2}));
         QTRY_COMPARE_WITH_TIMEOUT(dialog.failures()->topLevelItemCount(), 1, 5000);
         QCOMPARE(dialog.failures()->topLevelItem(0)->text(0), QStringLiteral("/photos/truncated.jpg"));
+        backend.waitForIdle();
+    }
+
+    // Folder watching: a change in a library folder (or a folder made since) starts one scan after
+    // the changes settle; a missing folder is not watched.
+    void libraryFoldersAreWatched() {
+        auto engine = std::make_shared<FakeEngine>();
+        engine->addModel("demo", true);
+        Backend backend(engine);
+        IndexController controller(&backend);
+        controller.setDebounceMs(300);
+        const QString root = tmp_.filePath(QStringLiteral("watched"));
+        QVERIFY(QDir().mkpath(root + QStringLiteral("/album")));
+        controller.watchFolders({root, tmp_.filePath(QStringLiteral("unplugged-drive"))});
+        QCOMPARE(controller.watchedDirectories(), 2);
+        auto touch = [](const QString& path) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("x");
+        };
+        QSignalSpy finished(&controller, &IndexController::finished);
+        for (int i = 0; i < 5; ++i) touch(root + QStringLiteral("/album/p%1.jpg").arg(i));  // one copy of five photos
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QTest::qWait(600);
+        QCOMPARE(engine->indexCalls.load(), 1);  // one scan for the five
+        QVERIFY(QDir().mkpath(root + QStringLiteral("/new-album")));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 10000);
+        QCOMPARE(controller.watchedDirectories(), 3);  // the new folder is watched after that scan
+        touch(root + QStringLiteral("/new-album/q.jpg"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 10000);
+        QCOMPARE(engine->indexCalls.load(), 3);
         backend.waitForIdle();
     }
 
