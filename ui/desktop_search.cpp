@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QSaveFile>
+#include <QSet>
 #include <algorithm>
 #include <exception>
 
@@ -69,7 +70,8 @@ std::vector<Photo> DesktopSearch::find(const QStringList& terms) {
         refresh();
         for (const std::string& w : engine_->unknownWords(toStd(query))) lastUnknown_ << toQ(w);
         // Nothing the model knows: any photo would be as good as another.
-        if (!lastUnknown_.isEmpty() && lastUnknown_.size() >= query.split(QLatin1Char(' ')).size()) return {};
+        const QStringList words = query.split(QLatin1Char(' '));
+        if (!lastUnknown_.isEmpty() && lastUnknown_.size() >= QSet<QString>(words.begin(), words.end()).size()) return {};
         SearchOptions o;
         o.k = options_.maxResults;
         SearchResult r = engine_->search(toStd(query), o);

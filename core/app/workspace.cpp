@@ -200,9 +200,11 @@ library::Library& Workspace::library() {
 bool Workspace::readOnly() const { return !lib_ || lib_->readOnly(); }
 
 std::string Workspace::filesSignature(const std::string& dataDir, const std::string& libraryDir) {
-    // Size and modification time of what a writer changes: the catalog and its write-ahead log,
-    // the vector index files, the active-model choice. Bounded: a folder of more entries than any
-    // library makes is read up to the bound.
+    // Size and modification time of what a read-only library holds in memory: the vector index
+    // files (new vectors, a new model's index), and the active-model choice. The catalog is not in
+    // it: every read sees the writer's last commit, and a hit whose photo has gone is dropped by
+    // the search; the window writes the catalog all the time (thumbnails), and a reopen reloads
+    // the indexes. Bounded: a folder of more entries than any library makes is read up to the bound.
     constexpr std::size_t kMaxEntries = 4096;
     std::ostringstream sig;
     auto add = [&sig](const fs::path& p) {
@@ -214,7 +216,7 @@ std::string Workspace::filesSignature(const std::string& dataDir, const std::str
         sig << p.filename().string() << ':' << size << ':' << time.time_since_epoch().count() << ';';
     };
     const fs::path lib(libraryDir);
-    for (const char* f : {"catalog.sqlite", "catalog.sqlite-wal"}) add(lib / f);
+    add(lib / "catalog.sqlite");  // appears when the library is made; changes rarely (checkpoints)
     std::error_code ec;
     std::vector<fs::path> entries;
     for (fs::directory_iterator it(lib / "index", ec), end; !ec && it != end && entries.size() < kMaxEntries;
@@ -643,6 +645,13 @@ HeldOutMeasurement Workspace::measureModels(const ProgressFn& progress, const Ca
     for (const auto& p : plan.pairs)
         if (p.heldOut) held.emplace_back(p.path, p.text);
     const train::Dataset set = train::fromPairs(held, "held-out captions");
+    // The photos decoded once per input size (most models share one), at the size teaching
+    // measures with: the same photos and captions for every model.
+    struct Decoded {
+        train::Dataset kept;
+        std::vector<vision::Image> images;
+    };
+    std::map<int, Decoded> decoded;
     const std::vector<ModelEntry> entries = models();
     std::size_t done = 0;
     for (const ModelEntry& e : entries) {
@@ -654,8 +663,14 @@ HeldOutMeasurement Workspace::measureModels(const ProgressFn& progress, const Ca
         } else {
             try {
                 io::LoadedBundle b = io::loadBundle(e.dir, runtime().device);
-                // Each model decodes at its own input size: the same photos, the same captions.
-                m.report = train::evaluateDataset(*b.model, *b.tokenizer, b.config, set, nullptr, runtime().threads, {}, cancel);
+                const int size = std::max(b.config.imageSize, b.config.resizeSize);
+                auto it = decoded.find(size);
+                if (it == decoded.end()) {
+                    Decoded d;
+                    d.images = train::decodeDatasetImages(set, size, d.kept, nullptr, runtime().threads, {}, cancel);
+                    it = decoded.emplace(size, std::move(d)).first;
+                }
+                m.report = train::evaluateDecoded(*b.model, *b.tokenizer, b.config, it->second.kept, it->second.images);
                 m.measured = m.report.numTexts > 0;
             } catch (const Cancelled&) {
                 throw;

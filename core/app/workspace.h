@@ -241,7 +241,7 @@ public:
     library::Library& library();  // NoLibrary when there is none (ReadOnly mode only)
     ModelRegistry& registry() { return registry_; }
     bool readOnly() const;
-    // A read-only workspace opens the library anew when its files (catalog, vector indexes) or the
+    // A read-only workspace opens the library anew when its vector index files or the
     // active-model choice changed since it was opened, so it sees what the process holding the
     // library for writing did meanwhile; loaded models stay cached. True when it reopened. A
     // writable workspace sees its own writes and never reopens. Not to be called while another call
@@ -282,8 +282,9 @@ public:
     SearchAnswer search(const std::string& query, const library::SearchOptions& options, const std::string& model = {});
     SearchAnswer similar(library::PhotoId photo, const library::SearchOptions& options, const std::string& model = {});
     // The query's words the searching model's vocabulary does not know (its tokenizer gives [UNK]
-    // for them, or has them only letter by letter: "x ##y ##z"), in query order without repeats: as typed when the word stood alone between spaces,
-    // else as the tokenizer normalised it. Empty when there is no model.
+    // for them, or has them only letter by letter: "x ##y ##z"), in query order without repeats:
+    // as typed when the word stood alone between spaces, else as the tokenizer normalised it.
+    // Empty when there is no model.
     std::vector<std::string> unknownWords(const std::string& query);
     // Near-identical photos of the library from the searching model's stored vectors (reads only).
     library::DuplicateReport nearDuplicates(const library::DuplicateOptions& options, const ProgressFn& progress = {},
@@ -313,7 +314,7 @@ public:
     TeachOutcome teach(const TeachRequest& request, const TeachEventFn& events = {}, const CancelFlag* cancel = nullptr);
 
     // Every readable model of the registry on the library's held-out captions (photos decoded
-    // once). Measures nothing when the set is not measurable (the counts say why). Cancelled: nothing.
+    // once per input size). Measures nothing when the set is not measurable (the counts say why). Cancelled: nothing.
     HeldOutMeasurement measureModels(const ProgressFn& progress = {}, const CancelFlag* cancel = nullptr);
 
     // ---- the demo ----

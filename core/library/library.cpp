@@ -527,7 +527,8 @@ FailureKind failureKind(const std::string& stage, const std::string& message) {
     // and core/library/index_pipeline.cpp (tests/library pins each kind on real files).
     if (has("not enough memory")) return FailureKind::OutOfMemory;
     if (has("the file is empty")) return FailureKind::Empty;
-    if (has("a folder") || has("named pipe") || has("device") || has("a socket") || has("not a regular file"))
+    if (has("a folder") || has("named pipe") || has("a character device") || has("a block device") || has("a socket") ||
+        has("not a regular file"))
         return FailureKind::NotAFile;
     if (has("are not read as photos") || has("above the limit") || has("larger than the image decoder accepts") ||
         has("larger than 2 gib"))
