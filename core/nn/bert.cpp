@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/nn/keyed_random.h"
+#include "core/nn/kernels/rows.h"
 #include "core/io/formats/torch_archive.h"
 #include "core/nn/state_dict.h"
 #include "core/util/json_config.h"
@@ -313,6 +314,21 @@ torch::Tensor fastLinearBf16(const torch::Tensor& x, const torch::Tensor& w, con
 // int8 variant (see kernels/gemm_s8.cpp): per-output-channel weight scales, activations quantized
 // per row when the layer runs.
 
+namespace {
+// acc = the int8 products of every block, on LibTorch's threads in chunks of contiguous blocks: about
+// 4 chunks per thread (some balance on a busy machine), each long enough that the kernel's prefetch of
+// the next block covers all but the chunk's first.
+void runS8Chunks(const kernels::S8Weight& q, const uint8_t* xu, int64_t rows, int32_t* acc,
+                 const kernels::LinearKernels& k) {
+    const int64_t ldc = q.blocks * kernels::kS8Block;
+    const int64_t per = std::max<int64_t>(2, q.blocks / (4 * std::max<int64_t>(1, at::get_num_threads())));
+    forChunksOnDemand((q.blocks + per - 1) / per, [&](int64_t c) {
+        const int64_t b0 = c * per, b1 = std::min(q.blocks, b0 + per);
+        k.s8(xu, rows, q.data.data(), q.groups, b0, b1, acc, ldc);
+    });
+}
+}  // namespace
+
 bool int8KernelUsed(int64_t rows, int64_t in) {
     return rows > 0 && rows <= kMaxKernelRows && in > 0 && in <= kMaxInt8In && kernelEnabled();
 }
@@ -351,15 +367,10 @@ torch::Tensor fastLinearInt8(const torch::Tensor& x, const torch::Tensor& w, con
     if (!kernels::quantizeRowsU8(xc.data_ptr<float>(), rows, in, xu, xscale)) return fastLinear(x, w, b, k);
     const int64_t ldc = packed->blocks * kernels::kS8Block;
     std::vector<int32_t> acc(static_cast<size_t>(rows * ldc));
-    // Chunks of 2 blocks (32 features), as in fastLinear.
-    constexpr int64_t kChunkBlocks = 2;
-    forChunksOnDemand((packed->blocks + kChunkBlocks - 1) / kChunkBlocks, [&](int64_t c) {
-        const int64_t b0 = c * kChunkBlocks, b1 = std::min(packed->blocks, b0 + kChunkBlocks);
-        k.s8(xu.data(), rows, packed->data.data(), packed->groups, b0, b1, acc.data(), ldc);
-    });
+    runS8Chunks(*packed, xu.data(), rows, acc.data(), k);
     at::Tensor y = at::empty({rows, out}, x.options());
-    kernels::dequantizeS8(acc.data(), ldc, rows, *packed, xscale.data(), b.defined() ? b.data_ptr<float>() : nullptr,
-                          y.data_ptr<float>());
+    kernels::dequantizeS8Rows(acc.data(), ldc, rows, *packed, xscale.data(), b.defined() ? b.data_ptr<float>() : nullptr,
+                              nullptr, y.data_ptr<float>(), k.level);
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = out;
     return y.view(shape);
@@ -545,12 +556,12 @@ public:
     detail::Bf16Weight fusedBf16;  // bfloat16 copy of the fused [3h, h] weight
     detail::Int8Weight fusedInt8;  // int8 copy of the fused [3h, h] weight
 
-private:
     // The [3h, h] weight spanning query, key and value when they still sit side by side in one
     // buffer (as built; loading copies in place), else undefined (e.g. after Module::to()).
     at::Tensor fusedWeight() const { return adjacent(query->weight, key->weight, value->weight); }
     at::Tensor fusedBias() const { return adjacent(query->bias, key->bias, value->bias); }
 
+private:
     static at::Tensor adjacent(const at::Tensor& a, const at::Tensor& b, const at::Tensor& c) {
         if (!a.is_contiguous() || !b.is_contiguous() || !c.is_contiguous()) return {};
         if (a.scalar_type() != b.scalar_type() || a.scalar_type() != c.scalar_type()) return {};
@@ -612,6 +623,7 @@ public:
         dense = register_module("dense", Dense(c.hiddenSize, c.intermediateSize, init));
     }
     at::Tensor forward(const at::Tensor& x, Path path) { return activation(applyDense(dense, x, path), act_); }
+    const std::string& act() const { return act_; }
     Dense dense{nullptr};
 
 private:
@@ -642,6 +654,114 @@ public:
     }
     Dense dense{nullptr};
 };
+
+
+// ---------------------------------------------------------------------------------------------
+// The encoder layers for a few rows (a typed query) at int8: every layer on raw buffers, with the
+// int8 linear kernels and the row-wise steps of kernels/rows.h, and no tensor operation between them
+// but the activation. Same arithmetic as the module path at Mode::FastInt8 except for the order of
+// float32 sums in layer norm and attention.
+
+namespace {
+
+struct RowBuffers {
+    std::vector<uint8_t> xu;
+    std::vector<float> xs;
+    std::vector<int32_t> acc;
+};
+
+// y [rows, out] = x·wᵀ + b (+ residual [rows, out], which may be y) from w's int8 copy; where w or x
+// holds inf or NaN, with at::linear in float32 (as fastLinearInt8).
+void denseRows(const at::Tensor& w, const at::Tensor& b, detail::Int8Weight& cache, const std::vector<at::Tensor>& sources,
+               const float* x, int64_t rows, const float* residual, float* y, const kernels::LinearKernels& k,
+               RowBuffers& buf) {
+    const int64_t out = w.size(0), in = w.size(1);
+    const auto q = cache.of(w, sources);
+    bool done = false;
+    if (q->finite) {
+        const int64_t ld = 4 * q->groups, ldc = q->blocks * kernels::kS8Block;
+        buf.xu.resize(static_cast<size_t>(rows * ld));
+        buf.xs.resize(static_cast<size_t>(rows));
+        if (kernels::quantizeRowsU8(x, rows, in, buf.xu.data(), buf.xs.data(), k.level)) {
+            buf.acc.resize(static_cast<size_t>(rows * ldc));
+            detail::runS8Chunks(*q, buf.xu.data(), rows, buf.acc.data(), k);
+            const at::Tensor bc = b.defined() ? b.contiguous() : b;
+            kernels::dequantizeS8Rows(buf.acc.data(), ldc, rows, *q, buf.xs.data(),
+                                      bc.defined() ? bc.data_ptr<float>() : nullptr, residual, y, k.level);
+            done = true;
+        }
+    }
+    if (!done) {
+        const at::Tensor xt = at::from_blob(const_cast<float*>(x), {rows, in}, at::TensorOptions().dtype(at::kFloat));
+        at::Tensor r = at::linear(xt, w, b);
+        if (residual) r.add_(at::from_blob(const_cast<float*>(residual), {rows, out}, at::TensorOptions().dtype(at::kFloat)));
+        std::copy(r.data_ptr<float>(), r.data_ptr<float>() + rows * out, y);
+    }
+}
+
+// Whether encodeRowsInt8 runs `rows` rows of a model of config c with these activations.
+bool rowsPathUsable(const BertConfig& c, int64_t rows, const at::Tensor& sample) {
+    return detail::int8RowsPathUsed(c, rows) && sample.device().is_cpu() && sample.scalar_type() == at::kFloat;
+}
+
+}  // namespace
+
+bool detail::int8RowsPathUsed(const BertConfig& c, int64_t rows) {
+    return int8KernelUsed(rows, c.hiddenSize) && int8KernelUsed(rows, c.intermediateSize) &&
+           c.hiddenSize == c.numHeads * c.headSize();
+}
+
+// x [batch, seq, hidden] (the embeddings' output) through every layer; mask the additive
+// [batch, 1, 1, seq] mask or undefined.
+at::Tensor encodeRowsInt8(const std::vector<std::shared_ptr<BertLayerImpl>>& layers, const BertConfig& c,
+                          const at::Tensor& x0, const at::Tensor& mask, const kernels::LinearKernels& k) {
+    const int64_t batch = x0.size(0), seq = x0.size(1), rows = batch * seq, h = c.hiddenSize;
+    const int64_t heads = c.numHeads, hs = c.headSize(), inter = c.intermediateSize;
+    const kernels::Isa level = k.level;
+    at::Tensor x = x0.contiguous().clone();
+    float* xp = x.data_ptr<float>();
+    const at::Tensor maskc = mask.defined() ? mask.to(at::kFloat).contiguous() : at::Tensor();
+    const float* mp = maskc.defined() ? maskc.data_ptr<float>() : nullptr;
+    std::vector<float> qkv(static_cast<size_t>(rows * 3 * h)), ctx(static_cast<size_t>(rows * h)),
+        a(static_cast<size_t>(rows * h)), mid(static_cast<size_t>(rows * inter)), part;
+    RowBuffers buf;
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hs)));
+    const float eps = static_cast<float>(c.layerNormEps);
+    auto norm = [&](float* p, const NormImpl& n) {
+        const at::Tensor g = n.weight.contiguous(), be = n.bias.contiguous();
+        kernels::layerNormRows(p, rows, h, g.data_ptr<float>(), be.data_ptr<float>(), eps, level);
+    };
+    for (const auto& layer : layers) {
+        auto& self = *layer->attention->self;
+        if (at::Tensor w = self.fusedWeight(), b = self.fusedBias(); w.defined() && b.defined()) {
+            denseRows(w, b, self.fusedInt8, {self.query->weight, self.key->weight, self.value->weight}, xp, rows, nullptr,
+                      qkv.data(), k, buf);
+        } else {
+            part.resize(static_cast<size_t>(rows * h));
+            int64_t offset = 0;
+            for (const Dense* d : {&self.query, &self.key, &self.value}) {
+                denseRows((*d)->weight, (*d)->bias, (*d)->int8, {}, xp, rows, nullptr, part.data(), k, buf);
+                for (int64_t r = 0; r < rows; ++r)
+                    std::copy(part.begin() + r * h, part.begin() + (r + 1) * h, qkv.begin() + r * 3 * h + offset);
+                offset += h;
+            }
+        }
+        kernels::attentionRows(qkv.data(), batch, seq, heads, hs, scale, mp, ctx.data(), level);
+        auto& ao = *layer->attention->output;
+        denseRows(ao.dense->weight, ao.dense->bias, ao.dense->int8, {}, ctx.data(), rows, xp, a.data(), k, buf);
+        norm(a.data(), *ao.LayerNorm);
+        auto& im = *layer->intermediate;
+        denseRows(im.dense->weight, im.dense->bias, im.dense->int8, {}, a.data(), rows, nullptr, mid.data(), k, buf);
+        const at::Tensor act =
+            activation(at::from_blob(mid.data(), {rows, inter}, at::TensorOptions().dtype(at::kFloat)), im.act())
+                .contiguous();
+        auto& out = *layer->output;
+        denseRows(out.dense->weight, out.dense->bias, out.dense->int8, {}, act.data_ptr<float>(), rows, a.data(), xp, k,
+                  buf);
+        norm(xp, *out.LayerNorm);
+    }
+    return x;
+}
 
 // ---------------------------------------------------------------------------------------------
 // BertModel
@@ -747,9 +867,13 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
     at::Tensor x = embeddings_->forward(ids.to(wordWeight.device()),
                                         types.defined() ? types.to(wordWeight.device()) : types, dropout);
     if (states) states->push_back(x);
-    for (const auto& layer : layers_) {
-        x = layer->forward(x, mask, path, dropout);
-        if (states) states->push_back(x);
+    if (mode == Mode::FastInt8 && !states && rowsPathUsable(config_, batch * seq, x)) {
+        x = encodeRowsInt8(layers_, config_, x, mask, *kernels_);
+    } else {
+        for (const auto& layer : layers_) {
+            x = layer->forward(x, mask, path, dropout);
+            if (states) states->push_back(x);
+        }
     }
     BertOutput out;
     out.pooled = pooler_->forward(x, path);

@@ -214,6 +214,9 @@ torch::Tensor fastLinearInt8(const torch::Tensor& x, const torch::Tensor& w, con
                              const std::vector<torch::Tensor>& sources, const kernels::LinearKernels& k);
 // Whether fastLinearInt8 uses the int8 kernels for `rows` input rows and `in` input features.
 bool int8KernelUsed(int64_t rows, int64_t in);
+// Whether an int8 inference of `rows` tokens (batch·seq) of a model of config c runs each encoder layer
+// whole on raw buffers (int8 linears and the steps of kernels/rows.h), else module by module.
+bool int8RowsPathUsed(const BertConfig& c, int64_t rows);
 }  // namespace detail
 
 }  // namespace lowclip::nn

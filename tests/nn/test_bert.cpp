@@ -603,6 +603,24 @@ TEST_CASE("BertPrecision::Int8: query vectors within cosine 0.99 of float32; eve
     CHECK(pooledCos >= 0.99);
     CHECK(tokenCos >= 0.99);
     CHECK(diff > 0.0);  // the int8 path really ran
+    // A query's rows run whole layers on raw buffers (kernels/rows.h); the same model layer by layer
+    // (hiddenStates takes the module path) differs only in the order of float32 sums.
+    CHECK(nn::detail::int8RowsPathUsed(c, 48));
+    CHECK(!nn::detail::int8RowsPathUsed(c, 65));
+    {
+        c10::InferenceMode guard;
+        const at::Tensor layerByLayer = model->hiddenStates(ids, mask).back();
+        const double rowsCos = cosOf(low.lastHiddenState.reshape({-1, c.hiddenSize}), layerByLayer.reshape({-1, c.hiddenSize}));
+        std::cout << "  int8 whole-layer rows vs module path: min token cosine " << rowsCos << "\n";
+        CHECK(rowsCos >= 0.9999);
+        // More rows than the path takes: the module path, the same within the bound to float32.
+        const at::Tensor many = torch::randint(0, c.vocabSize, {5, 16}, torch::kLong);
+        const at::Tensor manyLow = model->infer(many).pooled;
+        model->setInferencePrecision(nn::BertPrecision::Float32);
+        const at::Tensor manyRef = model->infer(many).pooled;
+        model->setInferencePrecision(nn::BertPrecision::Int8);
+        CHECK(cosOf(manyLow, manyRef) >= 0.99);
+    }
     // The same quantized model through the scalar table: integer sums are exact, so identical.
     const at::Tensor x = torch::randn({16, 64});
     const at::Tensor w = torch::randn({50, 64}), b = torch::randn({50});

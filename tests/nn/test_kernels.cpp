@@ -2,6 +2,10 @@
 // the scalar reference's int32 sums exactly (integer arithmetic), for odd sizes and tails.
 // Run twice by CTest: as is, and with LOWCLIP_CPU_ISA=avx2 (test_kernels_avx2).
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <new>
+#include <limits>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -11,6 +15,7 @@
 
 #include "core/nn/kernels/cpu.h"
 #include "core/nn/kernels/linear.h"
+#include "core/nn/kernels/rows.h"
 #include "tests/support/testing.h"
 
 using namespace lowclip::nn::kernels;
@@ -225,6 +230,157 @@ TEST_CASE("dequantize: compensation, scales and bias") {
     const float exact1 = 0.3f * 4.0f + 0.0f + 1.1f * -1.0f - 0.5f;
     CHECK_MSG(std::fabs(y[0] - exact0) < 0.03f, y[0] << " vs " << exact0);
     CHECK_MSG(std::fabs(y[1] - exact1) < 0.03f, y[1] << " vs " << exact1);
+}
+
+TEST_CASE("activation quantization: the SIMD code gives the scalar bytes and scales (ties, tails, inf/NaN)") {
+    if (!rowsSimd(activeIsa())) SKIP("no AVX2+FMA at the active level: only the scalar code runs");
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    for (int64_t in : {1, 7, 8, 31, 32, 33, 95, 768, 3075}) {
+        const int64_t rows = 5, ld = 4 * ((in + 3) / 4);
+        std::vector<float> x(static_cast<size_t>(rows * in));
+        for (auto& v : x) v = normal(rng);
+        // Row 1: exact halves of the step (ties round to even), row 2: all zeros.
+        for (int64_t k = 0; k < in; ++k) x[static_cast<size_t>(in + k)] = (static_cast<float>(k % 9) - 4.0f) * 0.5f;
+        x[static_cast<size_t>(in)] = 127.0f;
+        for (int64_t k = 0; k < in; ++k) x[static_cast<size_t>(2 * in + k)] = 0.0f;
+        std::vector<uint8_t> a(static_cast<size_t>(rows * ld), 7), b(static_cast<size_t>(rows * ld), 9);
+        std::vector<float> sa(rows), sb(rows);
+        REQUIRE(quantizeRowsU8(x.data(), rows, in, a.data(), sa.data(), Isa::Scalar));
+        REQUIRE(quantizeRowsU8(x.data(), rows, in, b.data(), sb.data(), activeIsa()));
+        CHECK_MSG(a == b, "in " << in);
+        CHECK(sa == sb);
+        CHECK(sa[1] == 1.0f);  // row 1's largest is 127: a step of exactly 1
+        if (in > 7) {
+            CHECK(a[static_cast<size_t>(ld + 1)] == 126);  // -1.5 -> -2 (ties to even)
+            CHECK(a[static_cast<size_t>(ld + 3)] == 128);  // -0.5 -> 0
+            CHECK(a[static_cast<size_t>(ld + 5)] == 128);  // 0.5 -> 0
+            CHECK(a[static_cast<size_t>(ld + 7)] == 130);  // 1.5 -> 2
+        }
+        for (float bad : {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), std::nanf("")})
+            for (int64_t at : {int64_t{0}, in - 1}) {
+                std::vector<float> y = x;
+                y[static_cast<size_t>(3 * in + at)] = bad;
+                CHECK(!quantizeRowsU8(y.data(), rows, in, a.data(), sa.data(), Isa::Scalar));
+                CHECK(!quantizeRowsU8(y.data(), rows, in, b.data(), sb.data(), activeIsa()));
+            }
+    }
+}
+
+TEST_CASE("dequantize rows: the SIMD code equals the scalar code; bias and residual (also in place)") {
+    std::mt19937 rng(12);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const int64_t rows = 3, in = 40, out = 37;
+    std::vector<float> w(static_cast<size_t>(out * in)), x(static_cast<size_t>(rows * in)), bias(out),
+        res(static_cast<size_t>(rows * out));
+    for (auto* v : {&w, &x, &bias, &res})
+        for (auto& e : *v) e = normal(rng);
+    S8Weight q;
+    quantizeWeightS8(w.data(), out, in, q);
+    std::vector<uint8_t> xu;
+    std::vector<float> xs;
+    REQUIRE(quantizeRowsU8(x.data(), rows, in, xu, xs));
+    const int64_t ldc = q.blocks * kS8Block;
+    std::vector<int32_t> acc(static_cast<size_t>(rows * ldc));
+    impl::s8Scalar(xu.data(), rows, q.data.data(), q.groups, 0, q.blocks, acc.data(), ldc);
+    std::vector<float> plain(static_cast<size_t>(rows * out)), scalar(plain.size()), simd(plain.size());
+    dequantizeS8(acc.data(), ldc, rows, q, xs.data(), bias.data(), plain.data());
+    dequantizeS8Rows(acc.data(), ldc, rows, q, xs.data(), bias.data(), res.data(), scalar.data(), Isa::Scalar);
+    dequantizeS8Rows(acc.data(), ldc, rows, q, xs.data(), bias.data(), res.data(), simd.data(), activeIsa());
+    CHECK(scalar == simd);
+    for (size_t i = 0; i < plain.size(); ++i) CHECK(scalar[i] == plain[i] + res[i]);
+    // The exact product, within the rounding bound: each factor is off by at most half its step
+    // (sx for the row, scale[n] for the weight row), so a product by |x|·sw/2 + |w|·sx/2 + sx·sw/4.
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t n = 0; n < out; ++n) {
+            double e = bias[n], bound = 1e-5;
+            const double sx = xs[r], sw = q.scale[n];
+            for (int64_t k = 0; k < in; ++k) {
+                e += static_cast<double>(x[r * in + k]) * w[n * in + k];
+                bound += std::fabs(x[r * in + k]) * sw / 2 + std::fabs(w[n * in + k]) * sx / 2 + sx * sw / 4;
+            }
+            CHECK_MSG(std::fabs(plain[r * out + n] - e) <= bound, plain[r * out + n] << " vs " << e << " bound " << bound);
+        }
+    std::vector<float> inPlace = res;
+    dequantizeS8Rows(acc.data(), ldc, rows, q, xs.data(), nullptr, inPlace.data(), inPlace.data(), activeIsa());
+    for (size_t i = 0; i < inPlace.size(); ++i) CHECK(std::fabs(inPlace[i] - (scalar[i] - bias[i % out])) < 1e-5f);
+}
+
+TEST_CASE("layer norm and attention rows: scalar and SIMD code against a double-precision reference") {
+    std::mt19937 rng(13);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<Isa> levels{Isa::Scalar};
+    if (rowsSimd(activeIsa())) levels.push_back(activeIsa());
+    for (Isa level : levels) {
+        const int64_t rows = 4, n = 45;
+        std::vector<float> x(static_cast<size_t>(rows * n)), g(n), b(n);
+        for (auto* v : {&x, &g, &b})
+            for (auto& e : *v) e = normal(rng) + 0.5f;
+        std::vector<float> y = x;
+        layerNormRows(y.data(), rows, n, g.data(), b.data(), 1e-12f, level);
+        for (int64_t r = 0; r < rows; ++r) {
+            double mean = 0, var = 0;
+            for (int64_t k = 0; k < n; ++k) mean += x[r * n + k];
+            mean /= n;
+            for (int64_t k = 0; k < n; ++k) var += (x[r * n + k] - mean) * (x[r * n + k] - mean);
+            var /= n;
+            for (int64_t k = 0; k < n; ++k) {
+                const double e = (x[r * n + k] - mean) / std::sqrt(var + 1e-12) * g[k] + b[k];
+                CHECK_MSG(std::fabs(y[r * n + k] - e) < 1e-5 * (1 + std::fabs(e)), isaName(level) << " " << y[r * n + k] << " vs " << e);
+            }
+        }
+        for (const auto& shape : std::vector<std::array<int64_t, 4>>{{2, 5, 3, 12}, {1, 16, 12, 64}, {3, 1, 2, 9}}) {
+            const int64_t batch = shape[0], seq = shape[1], heads = shape[2], hs = shape[3], width = heads * hs;
+            std::vector<float> qkv(static_cast<size_t>(batch * seq * 3 * width)), mask(static_cast<size_t>(batch * seq), 0.0f);
+            for (auto& e : qkv) e = normal(rng);
+            if (seq > 2) mask[static_cast<size_t>(seq - 1)] = mask[static_cast<size_t>(seq - 2)] = -10000.0f;  // padding of sequence 0
+            std::vector<float> ctx(static_cast<size_t>(batch * seq * width), -1.0f);
+            const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+            attentionRows(qkv.data(), batch, seq, heads, hs, scale, mask.data(), ctx.data(), level);
+            for (int64_t bi = 0; bi < batch; ++bi)
+                for (int64_t h = 0; h < heads; ++h)
+                    for (int64_t i = 0; i < seq; ++i) {
+                        std::vector<double> p(seq);
+                        double mx = -1e300, sum = 0;
+                        for (int64_t j = 0; j < seq; ++j) {
+                            double d = 0;
+                            for (int64_t e = 0; e < hs; ++e)
+                                d += static_cast<double>(qkv[(bi * seq + i) * 3 * width + h * hs + e]) *
+                                     qkv[(bi * seq + j) * 3 * width + width + h * hs + e];
+                            p[j] = d * scale + mask[bi * seq + j];
+                            mx = std::max(mx, p[j]);
+                        }
+                        for (auto& v : p) sum += (v = std::exp(v - mx));
+                        for (int64_t e = 0; e < hs; ++e) {
+                            double c = 0;
+                            for (int64_t j = 0; j < seq; ++j) c += p[j] / sum * qkv[(bi * seq + j) * 3 * width + 2 * width + h * hs + e];
+                            const float got = ctx[(bi * seq + i) * width + h * hs + e];
+                            CHECK_MSG(std::fabs(got - c) < 1e-5 * (1 + std::fabs(c)),
+                                      isaName(level) << " [" << bi << "," << h << "," << i << "," << e << "] " << got << " vs " << c);
+                        }
+                    }
+        }
+    }
+}
+
+TEST_CASE("weight buffers: big ones on 2 MiB boundaries, small ones from the heap, overflow refused") {
+    void* big = allocateWeightBuffer(size_t{3} << 20);
+    CHECK(reinterpret_cast<uintptr_t>(big) % (size_t{1} << 21) == 0);
+    static_cast<char*>(big)[(size_t{3} << 20) - 1] = 1;
+    freeWeightBuffer(big);
+    void* small = allocateWeightBuffer(100);
+    CHECK(small != nullptr);
+    freeWeightBuffer(small);
+    WeightAllocator<int32_t> a;
+    bool refused = false;
+    try {
+        a.allocate(SIZE_MAX / 2);
+    } catch (const std::bad_alloc&) {
+        refused = true;
+    }
+    CHECK(refused);
+    std::vector<int8_t, WeightAllocator<int8_t>> v(size_t{2} << 20, 3);
+    CHECK(v[12345] == 3);
 }
 
 LOWCLIP_TEST_MAIN()

@@ -13,7 +13,9 @@
 //   for the features of blocks [blk0, blk1); acc is [rows, 16·blocks] (ldc = 16·blocks). Weights
 //   must lie in [-63, 63] (so that vpmaddubsw's 16-bit pair sums cannot saturate) and 4·groups·255·63
 //   must fit in int32.
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "core/nn/kernels/cpu.h"
@@ -52,10 +54,32 @@ S8Kernel s8Kernel(Isa isa);  // Scalar, Avx2, AvxVnni, Avx512Vnni
 // An int8 copy of a float32 weight w [out, in]: wq[n, k] = round(w[n, k] / scale[n]) in [-63, 63],
 // scale[n] = max_k |w[n, k]| / 63 (1 for a zero row), packed as above (zeros past `out` and `in`).
 // compensation[n] = 128·Σ_k wq[n, k]: the activations are stored as u8 = s8 + 128.
+// Buffers of 1 MiB and more start on a 2 MiB boundary with transparent huge pages requested
+// (madvise): a query streams every layer's weights from memory once, and with 4 KiB pages the
+// page walks cost a large part of that. Smaller ones come from the ordinary heap.
+void* allocateWeightBuffer(size_t bytes);  // throws std::bad_alloc
+void freeWeightBuffer(void* p) noexcept;
+template <typename T>
+struct WeightAllocator {
+    using value_type = T;
+    WeightAllocator() = default;
+    template <typename U>
+    WeightAllocator(const WeightAllocator<U>&) {}
+    T* allocate(size_t n) {
+        if (n > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
+        return static_cast<T*>(allocateWeightBuffer(n * sizeof(T)));
+    }
+    void deallocate(T* p, size_t) noexcept { freeWeightBuffer(p); }
+    template <typename U>
+    bool operator==(const WeightAllocator<U>&) const { return true; }
+    template <typename U>
+    bool operator!=(const WeightAllocator<U>&) const { return false; }
+};
+
 struct S8Weight {
     int64_t out = 0, in = 0, groups = 0, blocks = 0;
     bool finite = true;  // false when w has inf or NaN (then nothing else is set)
-    std::vector<int8_t> data;
+    std::vector<int8_t, WeightAllocator<int8_t>> data;
     std::vector<float> scale;
     std::vector<int32_t> compensation;
 };
@@ -67,6 +91,9 @@ std::vector<int8_t> unpackS8(const S8Weight& q);
 // max |x[r, :]| / 127 (1 for a zero row); xu [rows, 4·ceil(in/4)] = xs + 128 (0 in the padding).
 // Returns false (and leaves the outputs unspecified) when x has inf or NaN.
 bool quantizeRowsU8(const float* x, int64_t rows, int64_t in, std::vector<uint8_t>& xu, std::vector<float>& scale);
+// The same into caller buffers xu [rows, 4·ceil(in/4)] and scale [rows], with the implementation of
+// `level` (AVX2 or scalar; both give the same bytes).
+bool quantizeRowsU8(const float* x, int64_t rows, int64_t in, uint8_t* xu, float* scale, Isa level);
 
 // y[r, n] = (acc[r, n] - compensation[n])·xscale[r]·scale[n] + bias[n] (bias may be null), y [rows, out].
 void dequantizeS8(const int32_t* acc, int64_t ldc, int64_t rows, const S8Weight& q, const float* xscale,

@@ -1,10 +1,45 @@
-// Quantization around the int8 kernels (see linear.h): scalar, a small part of a layer's time.
+// Quantization around the int8 kernels (see linear.h). Activations are quantized with AVX2 where it
+// runs (the same bytes as the scalar code); weights once, in scalar code.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "core/nn/kernels/linear.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LOWCLIP_QUANT_X86 1
+#endif
+
 namespace lowclip::nn::kernels {
+
+namespace {
+constexpr size_t kHugePage = size_t{1} << 21;
+constexpr size_t kHugeFrom = size_t{1} << 20;
+}  // namespace
+
+void* allocateWeightBuffer(size_t bytes) {
+    if (bytes == 0) bytes = 1;
+    void* p = nullptr;
+    if (bytes >= kHugeFrom && bytes <= SIZE_MAX - kHugePage) {
+        const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+        p = std::aligned_alloc(kHugePage, rounded);
+#ifdef __linux__
+        if (p) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: a refusal changes nothing
+#endif
+    } else {
+        p = std::malloc(bytes);
+    }
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+void freeWeightBuffer(void* p) noexcept { std::free(p); }
 
 void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q) {
     q = S8Weight{};
@@ -49,37 +84,101 @@ std::vector<int8_t> unpackS8(const S8Weight& q) {
     return w;
 }
 
-bool quantizeRowsU8(const float* x, int64_t rows, int64_t in, std::vector<uint8_t>& xu, std::vector<float>& scale) {
+namespace {
+
+// One row: false when it holds inf or NaN.
+bool quantizeRowScalar(const float* row, int64_t in, uint8_t* dst, float* scaleOut) {
+    float maxAbs = 0.0f;
+    for (int64_t k = 0; k < in; ++k) {
+        if (!std::isfinite(row[k])) return false;
+        maxAbs = std::max(maxAbs, std::fabs(row[k]));
+    }
+    const float s = maxAbs > 0.0f ? maxAbs / 127.0f : 1.0f;
+    *scaleOut = s;
+    const float inv = 1.0f / s;
+    for (int64_t k = 0; k < in; ++k)
+        dst[k] = static_cast<uint8_t>(static_cast<int>(std::clamp(std::nearbyint(row[k] * inv), -127.0f, 127.0f)) + 128);
+    return true;
+}
+
+#ifdef LOWCLIP_QUANT_X86
+// 8 activations to int32 in [1, 255].
+__attribute__((target("avx2,fma"))) inline __m256i q8(const float* p, __m256 inv, __m256 lo, __m256 hi, __m256i offset) {
+    const __m256 v = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_loadu_ps(p), inv), lo), hi);
+    return _mm256_add_epi32(_mm256_cvtps_epi32(v), offset);
+}
+
+// The same values as quantizeRowScalar: the product rounds the same way, _mm256_cvtps_epi32 rounds
+// to nearest even (the default MXCSR mode, as nearbyint), and clamping before or after rounding to
+// the integers ±127 gives the same integer.
+__attribute__((target("avx2,fma"))) bool quantizeRowAvx2(const float* row, int64_t in, uint8_t* dst, float* scaleOut) {
+    const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 inf = _mm256_set1_ps(INFINITY);
+    __m256 mx = _mm256_setzero_ps();
+    __m256 finite = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    int64_t k = 0;
+    for (; k + 8 <= in; k += 8) {
+        const __m256 a = _mm256_and_ps(_mm256_loadu_ps(row + k), absMask);
+        finite = _mm256_and_ps(finite, _mm256_cmp_ps(a, inf, _CMP_LT_OQ));  // false for inf and NaN
+        mx = _mm256_max_ps(mx, a);
+    }
+    if (_mm256_movemask_ps(finite) != 0xff) return false;
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float maxAbs = _mm_cvtss_f32(m4);
+    for (int64_t t = k; t < in; ++t) {
+        if (!std::isfinite(row[t])) return false;
+        maxAbs = std::max(maxAbs, std::fabs(row[t]));
+    }
+    const float s = maxAbs > 0.0f ? maxAbs / 127.0f : 1.0f;
+    *scaleOut = s;
+    const float inv = 1.0f / s;
+    const __m256 vinv = _mm256_set1_ps(inv), lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f);
+    const __m256i offset = _mm256_set1_epi32(128), order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    k = 0;
+    for (; k + 32 <= in; k += 32) {
+        const __m256i ab = _mm256_packs_epi32(q8(row + k, vinv, lo, hi, offset), q8(row + k + 8, vinv, lo, hi, offset));
+        const __m256i cd =
+            _mm256_packs_epi32(q8(row + k + 16, vinv, lo, hi, offset), q8(row + k + 24, vinv, lo, hi, offset));
+        const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k), bytes);
+    }
+    for (; k < in; ++k)
+        dst[k] = static_cast<uint8_t>(static_cast<int>(std::clamp(std::nearbyint(row[k] * inv), -127.0f, 127.0f)) + 128);
+    return true;
+}
+#endif
+
+}  // namespace
+
+bool quantizeRowsU8(const float* x, int64_t rows, int64_t in, uint8_t* xu, float* scale, Isa level) {
     const int64_t ld = 4 * ((in + 3) / 4);
-    xu.assign(static_cast<size_t>(rows * ld), 0);
-    scale.assign(static_cast<size_t>(rows), 1.0f);
+#ifdef LOWCLIP_QUANT_X86
+    const bool simd = admits(level, Isa::Avx2) && cpuFeatures().fma;
+#else
+    (void)level;
+    const bool simd = false;
+#endif
     for (int64_t r = 0; r < rows; ++r) {
-        const float* row = x + r * in;
-        float maxAbs = 0.0f;
-        for (int64_t k = 0; k < in; ++k) {
-            if (!std::isfinite(row[k])) return false;
-            maxAbs = std::max(maxAbs, std::fabs(row[k]));
+        uint8_t* dst = xu + r * ld;
+        std::fill(dst + in, dst + ld, uint8_t{0});
+#ifdef LOWCLIP_QUANT_X86
+        if (simd) {
+            if (!quantizeRowAvx2(x + r * in, in, dst, scale + r)) return false;
+            continue;
         }
-        const float s = maxAbs > 0.0f ? maxAbs / 127.0f : 1.0f;
-        scale[static_cast<size_t>(r)] = s;
-        const float inv = 1.0f / s;
-        uint8_t* dst = xu.data() + r * ld;
-        for (int64_t k = 0; k < in; ++k)
-            dst[k] = static_cast<uint8_t>(static_cast<int>(std::clamp(std::nearbyint(row[k] * inv), -127.0f, 127.0f)) + 128);
+#endif
+        if (!quantizeRowScalar(x + r * in, in, dst, scale + r)) return false;
     }
     return true;
 }
 
-void dequantizeS8(const int32_t* acc, int64_t ldc, int64_t rows, const S8Weight& q, const float* xscale,
-                  const float* bias, float* y) {
-    for (int64_t r = 0; r < rows; ++r) {
-        const int32_t* a = acc + r * ldc;
-        float* dst = y + r * q.out;
-        const float sx = xscale[r];
-        for (int64_t n = 0; n < q.out; ++n)
-            dst[n] = static_cast<float>(a[n] - q.compensation[static_cast<size_t>(n)]) * (sx * q.scale[static_cast<size_t>(n)]) +
-                     (bias ? bias[n] : 0.0f);
-    }
+bool quantizeRowsU8(const float* x, int64_t rows, int64_t in, std::vector<uint8_t>& xu, std::vector<float>& scale) {
+    const int64_t ld = 4 * ((in + 3) / 4);
+    xu.resize(static_cast<size_t>(rows * ld));
+    scale.assign(static_cast<size_t>(rows), 1.0f);
+    return quantizeRowsU8(x, rows, in, xu.data(), scale.data(), activeIsa());
 }
 
 }  // namespace lowclip::nn::kernels
