@@ -6,7 +6,8 @@
 //          then text-query latency p50/p95 (tokenize + encode + HNSW + catalog) on that library.
 //          --paper-model [--vocab FILE]: instead of --bundle, a bundle of the paper-sized model with random
 //          weights (mBERT-base shape + EfficientNet-B0, 224 px), written to a temporary folder first;
-//          the vocabulary defaults to the fixtures' mBERT vocab.
+//          the vocabulary defaults to the fixtures' mBERT vocab. --text-precision (default auto, as the
+//          app): the text encoder's precision.
 // Parts: --only hnsw|rescan|index. Example: bench_library --count 100000 --files 20000
 #include <sys/resource.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 #include "core/library/fs_util.h"
 #include "core/library/library.h"
 #include "core/library/vector_index.h"
+#include "core/text/tokenizer.h"
 #include "core/nn/clip.h"
 #include "core/train/embedder.h"
 #include "core/train/paper.h"
@@ -193,7 +195,8 @@ void benchRescan(std::size_t files) {
     if (std::system(cmd.c_str()) != 0) std::cerr << "could not remove " << dir << "\n";
 }
 
-void benchIndex(const std::string& bundle, std::string photos, int count, const std::string& device) {
+void benchIndex(const std::string& bundle, std::string photos, int count, const std::string& device,
+                const std::string& textPrecision) {
     std::cout << "== indexing end to end with bundle " << bundle << "\n";
     std::string dir = tempDir("index");
     if (photos.empty()) {
@@ -209,9 +212,9 @@ void benchIndex(const std::string& bundle, std::string photos, int count, const 
         std::cout << "generated " << count << " 640x480 JPEGs\n";
     }
     auto t0 = Clock::now();
-    auto emb = lowclip::train::loadEmbedder(bundle, device);
+    auto emb = lowclip::train::loadEmbedder(bundle, device, lowclip::train::parseTextPrecision(textPrecision));
     std::cout << "model " << emb->modelId() << " loaded in " << since(t0) << " s (dim " << emb->dim() << ", image "
-              << emb->imageSize() << ")\n";
+              << emb->imageSize() << ", text precision " << textPrecision << ")\n";
     auto lib = Library::open(dir + "/lib");
     lib->addRoot(photos);
     auto s = lib->scan();
@@ -223,18 +226,37 @@ void benchIndex(const std::string& bundle, std::string photos, int count, const 
               << r.photosPerSecond << " photos/s (decode threads = cores, batch " << o.batchSize << ")\n";
     const char* words[] = {"dənizdə", "gün", "batımı", "dağlarda", "qar", "yağır", "şəhərdə", "gecə", "işıqlar",
                            "meşədə", "payız", "yarpaqları", "sahildə", "qayalar", "və", "dalğalar"};
-    std::vector<double> ms;
+    // The same queries through the library (tokenize + encode + HNSW + catalog) and through the
+    // embedder alone (tokenize + encode, what bench_bert times), alternately, so that both see the
+    // same machine state; the difference is what the library adds.
+    std::vector<double> ms, encodeMs;
     lib->search(*emb, "isinmə sorğusu");  // warm-up
+    emb->encodeTexts({"isinmə sorğusu"});
+    const auto tokenizer = lowclip::io::loadBundle(bundle, "cpu").tokenizer;
+    size_t minTokens = SIZE_MAX, maxTokens = 0;
     for (int i = 0; i < 40; ++i) {
         std::string q;
         for (int w = 0; w < 6 + i % 5; ++w) q += (q.empty() ? "" : " ") + std::string(words[(i * 7 + w * 3) % 16]);
+        const size_t tokens = tokenizer->encode(q, 512).ids.size();
+        minTokens = std::min(minTokens, tokens);
+        maxTokens = std::max(maxTokens, tokens);
         auto t = Clock::now();
         lib->search(*emb, q);
         ms.push_back(1000.0 * since(t));
+        t = Clock::now();
+        emb->encodeTexts({q});
+        encodeMs.push_back(1000.0 * since(t));
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("text search (tokenize + encode + HNSW + catalog), %zu queries of 6-10 words: p50 %.2f ms, p95 %.2f ms\n",
-                ms.size(), ms[ms.size() / 2], ms[ms.size() * 95 / 100]);
+    std::sort(encodeMs.begin(), encodeMs.end());
+    const double p50 = ms[ms.size() / 2], p95 = ms[ms.size() * 95 / 100];
+    const double e50 = encodeMs[encodeMs.size() / 2], e95 = encodeMs[encodeMs.size() * 95 / 100];
+    std::printf("text search (tokenize + encode + HNSW + catalog), %zu queries of 6-10 words (%zu-%zu tokens): p50 %.2f ms, "
+                "p95 %.2f ms\n",
+                ms.size(), minTokens, maxTokens, p50, p95);
+    std::printf("the same queries, tokenize + encode only: p50 %.2f ms, p95 %.2f ms -> the library adds %+.1f %% at p50, "
+                "%+.1f %% at p95\n",
+                e50, e95, 100.0 * (p50 / e50 - 1.0), 100.0 * (p95 / e95 - 1.0));
     lib.reset();
     std::string cmd = "rm -rf '" + dir + "'";
     if (std::system(cmd.c_str()) != 0) std::cerr << "could not remove " << dir << "\n";
@@ -249,7 +271,7 @@ int main(int argc, char** argv) {
         if (a.rfind("--", 0) != 0 || i + 1 >= argc) {
             std::cerr << "usage: bench_library [--only hnsw|rescan|index] [--count N] [--queries N] [--files N]\n"
                          "                     [--bundle DIR | --paper-model 1 [--vocab FILE]] [--photos DIR] [--photo-count N]\n"
-                         "                     [--device auto|cpu|cuda]\n";
+                         "                     [--device auto|cpu|cuda] [--text-precision auto|float32|bfloat16|int8]\n";
             return 2;
         }
         opt[a.substr(2)] = argv[++i];
@@ -275,7 +297,8 @@ int main(int argc, char** argv) {
         if (only.empty() || only == "hnsw") benchHnsw(std::stoul(get("count", "1000000")), std::stoi(get("queries", "200")));
         if (only.empty() || only == "rescan") benchRescan(std::stoul(get("files", "100000")));
         if ((only.empty() || only == "index") && opt.count("bundle"))
-            benchIndex(opt["bundle"], get("photos", ""), std::stoi(get("photo-count", "200")), get("device", "auto"));
+            benchIndex(opt["bundle"], get("photos", ""), std::stoi(get("photo-count", "200")), get("device", "auto"),
+                       get("text-precision", "auto"));
         else if (only == "index")
             std::cerr << "index part needs --bundle DIR\n";
     } catch (const std::exception& e) {
