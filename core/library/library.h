@@ -97,7 +97,8 @@ struct ScanReport {
 };
 
 struct IndexOptions {
-    int decodeThreads = 0;           // 0: number of cores
+    int decodeThreads = 0;           // 0: number of cores, or half of them when the model runs on the CPU
+                                     // (which then gets the other half)
     int batchSize = 32;              // images per Embedder::encodeImages call and per catalog commit
     int queueSize = 0;               // decoded images waiting for the model; 0: 2 * batchSize
     double snapshotSeconds = 60.0;   // full index snapshot at most this often (a journal covers the rest)

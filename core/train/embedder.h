@@ -23,6 +23,11 @@ public:
     virtual std::vector<float> encodeImages(const std::vector<vision::Image>& images) = 0;
     // Tokenizes and encodes texts. Returns texts.size() * dim() floats, row-major, L2-normalised.
     virtual std::vector<float> encodeTexts(const std::vector<std::string>& texts) = 0;
+    // Whether the image tower runs on the CPU (then decoding photos competes with it for the cores).
+    virtual bool imagesOnCpu() const { return true; }
+    // Threads for encodeImages on the CPU (preprocessing and the forward pass); 0: all of LibTorch's.
+    // The indexing pipeline gives the image tower part of the cores and its decoders the rest.
+    virtual void setImageThreads(int threads) { (void)threads; }
 };
 
 // Weights the text tower reads when encoding texts on the CPU: Float32 (exact), or BFloat16 copies of
