@@ -223,7 +223,8 @@ void benchIndex(const std::string& bundle, std::string photos, int count, const 
     o.bundlePath = bundle;
     auto r = lib->index(*emb, o);
     std::cout << "index: " << r.embedded << " embedded, " << r.failed << " failed in " << r.seconds << " s = "
-              << r.photosPerSecond << " photos/s (decode threads = cores, batch " << o.batchSize << ")\n";
+              << r.photosPerSecond << " photos/s (IndexOptions defaults: a CPU model gets half the cores, its decoders the rest; commits of "
+              << o.batchSize << ")\n";
     const char* words[] = {"dənizdə", "gün", "batımı", "dağlarda", "qar", "yağır", "şəhərdə", "gecə", "işıqlar",
                            "meşədə", "payız", "yarpaqları", "sahildə", "qayalar", "və", "dalğalar"};
     // The same queries through the library (tokenize + encode + HNSW + catalog) and through the

@@ -132,7 +132,10 @@ public:
              const ProgressFn& progress, const CancelFlag* cancel)
         : catalog_(catalog), indexes_(indexes), embedder_(embedder), options_(options), progress_(progress),
           cancel_(cancel), modelId_(embedder.modelId()), dim_(embedder.dim()),
-          batchSize_(static_cast<std::size_t>(std::max(1, options.batchSize))) {}
+          batchSize_(static_cast<std::size_t>(std::max(1, options.batchSize))) {
+        const int preferred = embedder.preferredImageBatch();
+        encodeBatch_ = preferred > 0 ? std::min(batchSize_, static_cast<std::size_t>(preferred)) : batchSize_;
+    }
 
     IndexReport run() {
         if (modelId_.empty()) throw Error(ErrorCode::InvalidArgument, "index: the model has an empty model id");
@@ -235,6 +238,9 @@ private:
             } else {
                 batchIds_.push_back(d.id);
                 batchImages_.push_back(std::move(d.image));
+                // The model takes images as soon as it has its own batch, not only at a commit: no
+                // waiting for a whole commit batch to be decoded at the start.
+                if (batchImages_.size() >= encodeBatch_) encodePending();
             }
             if (batchIds_.size() >= batchSize_ || failures_.size() >= batchSize_) flush();
         }
@@ -243,18 +249,29 @@ private:
         return cancelled;
     }
 
-    // Embeds the batch, adds the vectors to the index, then commits the batch to the catalog.
+    // Encodes the images not encoded yet (the last batchImages_.size() of batchIds_) onto vecs_.
+    void encodePending() {
+        if (batchImages_.empty()) return;
+        const auto dim = static_cast<std::size_t>(dim_);
+        std::vector<float> v = embedder_.encodeImages(batchImages_);
+        if (v.size() != batchImages_.size() * dim)
+            throw Error("index: the model returned " + std::to_string(v.size()) + " numbers for " +
+                        std::to_string(batchImages_.size()) + " images of dimension " + std::to_string(dim_));
+        vecs_.insert(vecs_.end(), v.begin(), v.end());
+        batchImages_.clear();
+    }
+
+    // Embeds what is left of the batch, adds the vectors to the index, then commits the batch to the catalog.
     void flush() {
-        std::vector<float> vecs;
         std::vector<bool> rowOk;
         const auto dim = static_cast<std::size_t>(dim_);
-        if (!batchImages_.empty()) {
-            vecs = embedder_.encodeImages(batchImages_);
-            if (vecs.size() != batchImages_.size() * dim)
-                throw Error("index: the model returned " + std::to_string(vecs.size()) + " numbers for " +
-                            std::to_string(batchImages_.size()) + " images of dimension " + std::to_string(dim_));
-            normaliseRows(vecs.data(), batchIds_.size(), dim_, &rowOk);
-        }
+        encodePending();
+        std::vector<float> vecs = std::move(vecs_);
+        vecs_.clear();
+        if (vecs.size() != batchIds_.size() * dim)
+            throw Error("index: " + std::to_string(vecs.size() / std::max<std::size_t>(1, dim)) + " vectors for " +
+                        std::to_string(batchIds_.size()) + " photos");
+        if (!batchIds_.empty()) normaliseRows(vecs.data(), batchIds_.size(), dim_, &rowOk);
         std::vector<std::int64_t> labels;  // label = photo id
         std::vector<float> good;
         for (std::size_t i = 0; i < batchIds_.size(); ++i) {
@@ -328,6 +345,8 @@ private:
     const std::string modelId_;
     const int dim_;
     const std::size_t batchSize_;
+    std::size_t encodeBatch_ = 1;  // images per encodeImages call (the embedder's batch, at most batchSize_)
+    std::vector<float> vecs_;      // vectors of the batch's first photos, encoded ahead of the commit
     const Clock::time_point start_ = Clock::now();
 
     IndexReport report_;

@@ -138,6 +138,9 @@ public:
     }
 
     bool imagesOnCpu() const override { return device_.is_cpu(); }
+    int preferredImageBatch() const override {
+        return static_cast<int>(device_.is_cpu() ? kImageBatchCpu : kImageBatchGpu);
+    }
     void setImageThreads(int threads) override { imageThreads_ = std::max(0, threads); }
 
     std::vector<float> encodeTexts(const std::vector<std::string>& texts) override {

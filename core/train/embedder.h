@@ -23,6 +23,9 @@ public:
     virtual std::vector<float> encodeImages(const std::vector<vision::Image>& images) = 0;
     // Tokenizes and encodes texts. Returns texts.size() * dim() floats, row-major, L2-normalised.
     virtual std::vector<float> encodeTexts(const std::vector<std::string>& texts) = 0;
+    // Images the image tower takes best per call (0: any number); the indexing pipeline encodes as soon
+    // as it has that many decoded.
+    virtual int preferredImageBatch() const { return 0; }
     // Whether the image tower runs on the CPU (then decoding photos competes with it for the cores).
     virtual bool imagesOnCpu() const { return true; }
     // Threads for encodeImages on the CPU (preprocessing and the forward pass); 0: all of LibTorch's.

@@ -31,6 +31,7 @@ public:
     std::vector<float> encodeImages(const std::vector<vision::Image>& images) override {
         if (delay_) std::this_thread::sleep_for(std::chrono::milliseconds(delay_));
         ++batches;
+        largestBatch = std::max(largestBatch, images.size());
         std::vector<float> out;
         for (const auto& im : images) {
             double s[3] = {0, 0, 0};
@@ -56,7 +57,14 @@ public:
         }
         return out;
     }
+    int preferredImageBatch() const override { return preferred; }
+    bool imagesOnCpu() const override { return onCpu; }
+    void setImageThreads(int threads) override { imageThreads.push_back(threads); }
     int batches = 0;
+    std::size_t largestBatch = 0;
+    int preferred = 0;              // what preferredImageBatch() answers
+    bool onCpu = false;             // what imagesOnCpu() answers
+    std::vector<int> imageThreads;  // every setImageThreads call
 
 private:
     static void normalise(std::vector<float>& f) {

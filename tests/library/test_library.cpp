@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "core/library/fs_util.h"
@@ -443,6 +444,38 @@ TEST_CASE("index, search with filters and paging, similar, status") {
     auto roRed = ro->search(emb, "qırmızı", so);
     REQUIRE(roRed.size() == 6);
     CHECK(roRed[0].photo.id == red[0].photo.id);
+}
+
+TEST_CASE("index: the model gets its own batch size ahead of the catalog's commits; a CPU model shares the cores") {
+    std::string tmp = lowclip::testing::makeTempDir();
+    std::string photos = makePhotoTree(tmp + "/photos");
+    auto lib = Library::open(tmp + "/lib");
+    lib->addRoot(photos);
+    lib->scan();
+    REQUIRE(lib->photoCount() == 10);
+    ColourEmbedder emb;
+    emb.preferred = 3;
+    emb.onCpu = true;
+    IndexOptions o;
+    o.batchSize = 8;  // commits of 8, model calls of 3: 3 + 3 + 2 (commit), then 2 (end)
+    o.snapshotSeconds = 0;
+    o.bundlePath = "/models/colour";
+    auto ir = lib->index(emb, o);
+    CHECK(ir.embedded == 10);
+    CHECK(ir.complete);
+    CHECK(emb.largestBatch == 3);
+    CHECK(emb.batches == 4);
+    // Decoders left at "auto" with a CPU model: the model is given threads for the run, then all again.
+    const unsigned cores = std::thread::hardware_concurrency();
+    REQUIRE(!emb.imageThreads.empty());
+    CHECK(emb.imageThreads.back() == 0);
+    if (cores >= 2) {
+        CHECK(std::find(emb.imageThreads.begin(), emb.imageThreads.end(), static_cast<int>(cores - cores / 2)) !=
+              emb.imageThreads.end());
+    }
+    auto hits = lib->search(emb, "qırmızı");
+    REQUIRE(!hits.empty());
+    CHECK(baseName(hits[0].photo.path).find("red") != std::string::npos);
 }
 
 TEST_CASE("moves keep vectors and captions; deletions and changes are noticed") {
