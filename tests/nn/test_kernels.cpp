@@ -267,6 +267,36 @@ TEST_CASE("activation quantization: the SIMD code gives the scalar bytes and sca
     }
 }
 
+TEST_CASE("weight quantization: the SIMD code gives the scalar bytes, scales and compensations") {
+    if (!rowsSimd(activeIsa())) SKIP("no AVX2+FMA at the active level: only the scalar code runs");
+    std::mt19937 rng(14);
+    std::normal_distribution<float> normal(0.0f, 0.05f);
+    for (const auto& shape : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {17, 9}, {33, 64}, {40, 771}}) {
+        const int64_t out = shape.first, in = shape.second;
+        std::vector<float> w(static_cast<size_t>(out * in));
+        for (auto& v : w) v = normal(rng);
+        if (out > 2) {
+            for (int64_t k = 0; k < in; ++k) w[static_cast<size_t>(in + k)] = (static_cast<float>(k % 7) - 3.0f) * 0.5f;  // ties
+            w[static_cast<size_t>(in)] = 31.5f;  // scale 0.5: k % 7 = 0, 2, 4, 6 are ties of the step
+            for (int64_t k = 0; k < in; ++k) w[static_cast<size_t>(2 * in + k)] = 0.0f;
+        }
+        S8Weight a, b;
+        quantizeWeightS8(w.data(), out, in, a, Isa::Scalar);
+        quantizeWeightS8(w.data(), out, in, b, activeIsa());
+        REQUIRE(a.finite && b.finite);
+        CHECK_MSG(a.data == b.data, out << "x" << in);
+        CHECK(a.scale == b.scale);
+        CHECK(a.compensation == b.compensation);
+        std::vector<float> bad = w;
+        bad[bad.size() - 1] = std::nanf("");
+        quantizeWeightS8(bad.data(), out, in, a, Isa::Scalar);
+        quantizeWeightS8(bad.data(), out, in, b, activeIsa());
+        CHECK(!a.finite);
+        CHECK(!b.finite);
+        CHECK(b.data.empty());
+    }
+}
+
 TEST_CASE("dequantize rows: the SIMD code equals the scalar code; bias and residual (also in place)") {
     std::mt19937 rng(12);
     std::normal_distribution<float> normal(0.0f, 1.0f);

@@ -84,6 +84,8 @@ struct S8Weight {
     std::vector<int32_t> compensation;
 };
 void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q);
+// The same with the implementation of `level` (AVX2 or scalar; both give the same bytes).
+void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q, Isa level);
 // The unpacked wq [out, in] of a quantized weight, for tests.
 std::vector<int8_t> unpackS8(const S8Weight& q);
 

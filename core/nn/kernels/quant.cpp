@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #ifdef __linux__
 #include <sys/mman.h>
@@ -41,15 +42,101 @@ void* allocateWeightBuffer(size_t bytes) {
 
 void freeWeightBuffer(void* p) noexcept { std::free(p); }
 
-void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q) {
+namespace {
+
+// max |row[k]|, false when the row holds inf or NaN.
+bool rowMaxAbsScalar(const float* row, int64_t in, float* maxAbs) {
+    float m = 0.0f;
+    for (int64_t k = 0; k < in; ++k) {
+        if (!std::isfinite(row[k])) return false;
+        m = std::max(m, std::fabs(row[k]));
+    }
+    *maxAbs = m;
+    return true;
+}
+
+// One weight row into its packed places (4 bytes per group, groups kS8Block·4 bytes apart); returns Σ wq.
+int32_t packWeightRowScalar(const float* row, int64_t in, float scale, int8_t* base) {
+    int32_t sum = 0;
+    for (int64_t k = 0; k < in; ++k) {
+        const float v = std::nearbyint(row[k] / scale);
+        const int value = static_cast<int>(std::clamp(v, -static_cast<float>(kS8WeightMax), static_cast<float>(kS8WeightMax)));
+        base[(k / 4) * kS8Block * 4 + k % 4] = static_cast<int8_t>(value);
+        sum += value;
+    }
+    return sum;
+}
+
+#ifdef LOWCLIP_QUANT_X86
+__attribute__((target("avx2,fma"))) bool rowMaxAbsAvx2(const float* row, int64_t in, float* maxAbs) {
+    const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 inf = _mm256_set1_ps(INFINITY);
+    __m256 mx = _mm256_setzero_ps();
+    __m256 finite = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    int64_t k = 0;
+    for (; k + 8 <= in; k += 8) {
+        const __m256 a = _mm256_and_ps(_mm256_loadu_ps(row + k), absMask);
+        finite = _mm256_and_ps(finite, _mm256_cmp_ps(a, inf, _CMP_LT_OQ));
+        mx = _mm256_max_ps(mx, a);
+    }
+    if (_mm256_movemask_ps(finite) != 0xff) return false;
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float m = _mm_cvtss_f32(m4);
+    for (; k < in; ++k) {
+        if (!std::isfinite(row[k])) return false;
+        m = std::max(m, std::fabs(row[k]));
+    }
+    *maxAbs = m;
+    return true;
+}
+
+// The bytes of packWeightRowScalar: the same division, rounding to nearest even, and clamping.
+__attribute__((target("avx2,fma"))) int32_t packWeightRowAvx2(const float* row, int64_t in, float scale, int8_t* base) {
+    const __m256 vs = _mm256_set1_ps(scale);
+    const __m256 lo = _mm256_set1_ps(-static_cast<float>(kS8WeightMax)), hi = _mm256_set1_ps(static_cast<float>(kS8WeightMax));
+    __m256i acc = _mm256_setzero_si256();
+    int64_t k = 0;
+    for (; k + 8 <= in; k += 8) {
+        const __m256 v = _mm256_min_ps(_mm256_max_ps(_mm256_div_ps(_mm256_loadu_ps(row + k), vs), lo), hi);
+        const __m256i i32 = _mm256_cvtps_epi32(v);
+        acc = _mm256_add_epi32(acc, i32);
+        const __m256i i16 = _mm256_packs_epi32(i32, i32);  // [0..3 0..3 | 4..7 4..7]
+        const __m256i i8 = _mm256_packs_epi16(i16, i16);
+        const int32_t first = _mm_cvtsi128_si32(_mm256_castsi256_si128(i8));
+        const int32_t second = _mm_cvtsi128_si32(_mm256_extracti128_si256(i8, 1));
+        std::memcpy(base + (k / 4) * kS8Block * 4, &first, 4);
+        std::memcpy(base + (k / 4 + 1) * kS8Block * 4, &second, 4);
+    }
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    int32_t sum = _mm_cvtsi128_si32(s4);
+    for (; k < in; ++k) {
+        const float v = std::nearbyint(row[k] / scale);
+        const int value = static_cast<int>(std::clamp(v, -static_cast<float>(kS8WeightMax), static_cast<float>(kS8WeightMax)));
+        base[(k / 4) * kS8Block * 4 + k % 4] = static_cast<int8_t>(value);
+        sum += value;
+    }
+    return sum;
+}
+#endif
+
+}  // namespace
+
+void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q) { quantizeWeightS8(w, out, in, q, activeIsa()); }
+
+void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q, Isa level) {
+#ifdef LOWCLIP_QUANT_X86
+    const bool simd = admits(level, Isa::Avx2) && cpuFeatures().fma;
+#else
+    (void)level;
+    const bool simd = false;
+#endif
     q = S8Weight{};
     q.out = out;
     q.in = in;
-    for (int64_t i = 0; i < out * in; ++i)
-        if (!std::isfinite(w[i])) {
-            q.finite = false;
-            return;
-        }
     q.groups = (in + 3) / 4;
     q.blocks = (out + kS8Block - 1) / kS8Block;
     q.data.assign(static_cast<size_t>(q.blocks * q.groups * kS8Block * 4), 0);
@@ -58,18 +145,27 @@ void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q) {
     for (int64_t n = 0; n < out; ++n) {
         const float* row = w + n * in;
         float maxAbs = 0.0f;
-        for (int64_t k = 0; k < in; ++k) maxAbs = std::max(maxAbs, std::fabs(row[k]));
+#ifdef LOWCLIP_QUANT_X86
+        const bool finite = simd ? rowMaxAbsAvx2(row, in, &maxAbs) : rowMaxAbsScalar(row, in, &maxAbs);
+#else
+        const bool finite = rowMaxAbsScalar(row, in, &maxAbs);
+#endif
+        if (!finite) {
+            q = S8Weight{};
+            q.out = out;
+            q.in = in;
+            q.finite = false;
+            return;
+        }
         const float scale = maxAbs > 0.0f ? maxAbs / static_cast<float>(kS8WeightMax) : 1.0f;
         q.scale[static_cast<size_t>(n)] = scale;
         const int64_t blk = n / kS8Block, j = n % kS8Block;
         int8_t* base = q.data.data() + blk * q.groups * kS8Block * 4 + j * 4;
-        int32_t sum = 0;
-        for (int64_t k = 0; k < in; ++k) {
-            const float v = std::nearbyint(row[k] / scale);
-            const int value = static_cast<int>(std::clamp(v, -static_cast<float>(kS8WeightMax), static_cast<float>(kS8WeightMax)));
-            base[(k / 4) * kS8Block * 4 + k % 4] = static_cast<int8_t>(value);
-            sum += value;
-        }
+#ifdef LOWCLIP_QUANT_X86
+        const int32_t sum = simd ? packWeightRowAvx2(row, in, scale, base) : packWeightRowScalar(row, in, scale, base);
+#else
+        const int32_t sum = packWeightRowScalar(row, in, scale, base);
+#endif
         q.compensation[static_cast<size_t>(n)] = 128 * sum;
     }
 }
