@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/nn/backbone.h"
+#include "core/nn/kernels/cpu.h"
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
         const int nThreads = nn::configureThreads(threads);
         const c10::Device dev = nn::pickDevice(device);
         std::printf("device %s, %d CPU threads\n", nn::describeDevice(dev).c_str(), nThreads);
+        std::printf("%s\n", nn::kernels::dispatchSummary().c_str());
         std::vector<std::string> presets;
         if (presetsArg.empty()) presets = nn::backbonePresets();
         else {

@@ -35,6 +35,7 @@
 #include "core/library/vector_index.h"
 #include "core/text/tokenizer.h"
 #include "core/nn/clip.h"
+#include "core/nn/kernels/cpu.h"
 #include "core/train/embedder.h"
 #include "core/train/paper.h"
 
@@ -283,6 +284,7 @@ int main(int argc, char** argv) {
     }
     auto get = [&](const std::string& k, const std::string& d) { return opt.count(k) ? opt[k] : d; };
     std::string only = get("only", "");
+    std::cout << lowclip::nn::kernels::dispatchSummary() << "\n";
     std::string paperDir;
     try {
         if (opt.count("paper-model") && opt["paper-model"] != "0") {

@@ -35,6 +35,7 @@
 #include <torch/torch.h>
 
 #include "core/nn/backbone.h"
+#include "core/nn/kernels/cpu.h"
 #include "core/nn/runtime.h"
 #include "core/vision/decode.h"
 #include "core/vision/preprocess.h"
@@ -241,6 +242,7 @@ int main(int argc, char** argv) {
     }
     std::printf("bench_vision: %zu photos in %s (mean %.1f MP), x%d = %zu images, batch %d, size %d\n", photos.size(),
                 o.folder.c_str(), pixels / 1e6 / photos.size(), o.repeat, work.size(), o.batch, o.size);
+    std::printf("%s\n", nn::kernels::dispatchSummary().c_str());
     std::printf("threads: torch intra-op %d, decoders %d, hardware %u\n", threads, decoders,
                 std::thread::hardware_concurrency());
 
