@@ -4,6 +4,8 @@
 // streamed from memory once and there is no horizontal sum. Measured on the 2-core AMD EPYC (Zen 4)
 // dev machine, one thread, 16 rows, mBERT-base's 72 weight matrices: about 2x faster than OpenBLAS
 // sgemm via at::linear (which packs its operands on every call; this reads each weight once, in place).
+// Each tile prefetches the next tile's rows: on a 2-core Intel Xeon (AVX-512) the query went from 48 ms
+// (slower than at::linear's 38 ms) to 35 ms.
 #include "core/nn/kernels/linear.h"
 
 #include <type_traits>
@@ -27,6 +29,12 @@ __attribute__((target("avx512f,fma"))) void tile512(const float* xt, const float
 #pragma GCC unroll 4
         for (int v = 0; v < MV; ++v) acc[j][v] = _mm512_set1_ps(b ? b[j] : 0.0f);
     for (int64_t p = 0; p < k; ++p) {
+        if ((p & 15) == 0) {
+            // The next tile's rows (the following NR·ldw floats), one line per row every 16 steps, so
+            // that its weights are on their way while this tile computes.
+#pragma GCC unroll 8
+            for (int j = 0; j < NR; ++j) _mm_prefetch(reinterpret_cast<const char*>(w + (NR + j) * ldw + p), _MM_HINT_T0);
+        }
         __m512 xv[MV];
 #pragma GCC unroll 4
         for (int v = 0; v < MV; ++v) xv[v] = _mm512_loadu_ps(xt + (p * MV + v) * 16);
