@@ -11,6 +11,7 @@
 #endif
 
 #include "core/nn/kernels/linear.h"
+#include "core/nn/kernels/rows.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -186,12 +187,8 @@ __attribute__((target("avx2,fma"))) int32_t packWeightRowAvx2(const float* row, 
 void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q) { quantizeWeightS8(w, out, in, q, activeIsa()); }
 
 void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q, Isa level) {
-#ifdef LOWCLIP_QUANT_X86
-    const bool simd = admits(level, Isa::Avx2) && cpuFeatures().fma;
-#else
-    (void)level;
-    const bool simd = false;
-#endif
+    const bool simd = rowsSimd(level);  // AVX2+FMA admitted and present (rows.h)
+    (void)simd;                         // unused where the SIMD code is not compiled
     q = S8Weight{};
     q.out = out;
     q.in = in;
@@ -230,12 +227,8 @@ void quantizeWeightS8(const float* w, int64_t out, int64_t in, S8Weight& q, Isa 
 
 bool quantizeRowsU8(const float* x, int64_t rows, int64_t in, uint8_t* xu, float* scale, Isa level) {
     const int64_t ld = 4 * ((in + 3) / 4);
-#ifdef LOWCLIP_QUANT_X86
-    const bool simd = admits(level, Isa::Avx2) && cpuFeatures().fma;
-#else
-    (void)level;
-    const bool simd = false;
-#endif
+    const bool simd = rowsSimd(level);  // AVX2+FMA admitted and present (rows.h)
+    (void)simd;                         // unused where the SIMD code is not compiled
     for (int64_t r = 0; r < rows; ++r) {
         uint8_t* dst = xu + r * ld;
         std::fill(dst + in, dst + ld, uint8_t{0});

@@ -65,28 +65,36 @@ void softmax(float* s, int64_t n) {
     for (int64_t j = 0; j < n; ++j) s[j] *= inv;
 }
 
-void attentionScalar(const float* qkv, int64_t batch, int64_t seq, int64_t heads, int64_t hs, float scale,
-                     const float* mask, float* ctx) {
+// One query row i of sequence b, head h: softmax(q·kᵀ·scale + mask)·v into out (hs floats); s is
+// scratch for seq scores. Keys and values of the sequence start at qkv + b·seq·ld.
+using QueryFn = void (*)(const float* qkv, int64_t b, int64_t i, int64_t h, int64_t seq, int64_t heads, int64_t hs,
+                         float scale, const float* mask, float* out, float* s);
+
+void queryScalar(const float* qkv, int64_t b, int64_t i, int64_t h, int64_t seq, int64_t heads, int64_t hs, float scale,
+                 const float* mask, float* out, float* s) {
     const int64_t width = heads * hs, ld = 3 * width;
+    const float* q = qkv + (b * seq + i) * ld + h * hs;
+    for (int64_t j = 0; j < seq; ++j) {
+        const float* k = qkv + (b * seq + j) * ld + width + h * hs;
+        float d = 0.0f;
+        for (int64_t e = 0; e < hs; ++e) d += q[e] * k[e];
+        s[j] = d * scale + (mask ? mask[b * seq + j] : 0.0f);
+    }
+    softmax(s, seq);
+    std::fill(out, out + hs, 0.0f);
+    for (int64_t j = 0; j < seq; ++j) {
+        const float* v = qkv + (b * seq + j) * ld + 2 * width + h * hs;
+        for (int64_t e = 0; e < hs; ++e) out[e] += s[j] * v[e];
+    }
+}
+
+void forEachQuery(const float* qkv, int64_t batch, int64_t seq, int64_t heads, int64_t hs, float scale,
+                  const float* mask, float* ctx, QueryFn fn) {
     float s[kMaxSeq];
     for (int64_t b = 0; b < batch; ++b)
         for (int64_t h = 0; h < heads; ++h)
-            for (int64_t i = 0; i < seq; ++i) {
-                const float* q = qkv + (b * seq + i) * ld + h * hs;
-                for (int64_t j = 0; j < seq; ++j) {
-                    const float* k = qkv + (b * seq + j) * ld + width + h * hs;
-                    float d = 0.0f;
-                    for (int64_t e = 0; e < hs; ++e) d += q[e] * k[e];
-                    s[j] = d * scale + (mask ? mask[b * seq + j] : 0.0f);
-                }
-                softmax(s, seq);
-                float* out = ctx + (b * seq + i) * width + h * hs;
-                std::fill(out, out + hs, 0.0f);
-                for (int64_t j = 0; j < seq; ++j) {
-                    const float* v = qkv + (b * seq + j) * ld + 2 * width + h * hs;
-                    for (int64_t e = 0; e < hs; ++e) out[e] += s[j] * v[e];
-                }
-            }
+            for (int64_t i = 0; i < seq; ++i)
+                fn(qkv, b, i, h, seq, heads, hs, scale, mask, ctx + (b * seq + i) * heads * hs + h * hs, s);
 }
 
 #ifdef LOWCLIP_ROWS_X86
@@ -158,39 +166,32 @@ __attribute__((target("avx2,fma"))) void layerNormAvx2(float* x, int64_t rows, i
     }
 }
 
-__attribute__((target("avx2,fma"))) void attentionAvx2(const float* qkv, int64_t batch, int64_t seq, int64_t heads,
-                                                       int64_t hs, float scale, const float* mask, float* ctx) {
+__attribute__((target("avx2,fma"))) void queryAvx2(const float* qkv, int64_t b, int64_t i, int64_t h, int64_t seq,
+                                                     int64_t heads, int64_t hs, float scale, const float* mask, float* out,
+                                                     float* s) {
     const int64_t width = heads * hs, ld = 3 * width;
     const int64_t hv = hs / 8 * 8;
-    float s[kMaxSeq];
-    for (int64_t b = 0; b < batch; ++b)
-        for (int64_t h = 0; h < heads; ++h)
-            for (int64_t i = 0; i < seq; ++i) {
-                const float* q = qkv + (b * seq + i) * ld + h * hs;
-                for (int64_t j = 0; j < seq; ++j) {
-                    const float* k = qkv + (b * seq + j) * ld + width + h * hs;
-                    __m256 acc = _mm256_setzero_ps();
-                    for (int64_t e = 0; e < hv; e += 8)
-                        acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + e), _mm256_loadu_ps(k + e), acc);
-                    float d = hsum(acc);
-                    for (int64_t e = hv; e < hs; ++e) d += q[e] * k[e];
-                    s[j] = d * scale + (mask ? mask[b * seq + j] : 0.0f);
-                }
-                softmax(s, seq);
-                float* out = ctx + (b * seq + i) * width + h * hs;
-                for (int64_t e = 0; e < hv; e += 8) {
-                    __m256 acc = _mm256_setzero_ps();
-                    for (int64_t j = 0; j < seq; ++j)
-                        acc = _mm256_fmadd_ps(_mm256_set1_ps(s[j]),
-                                              _mm256_loadu_ps(qkv + (b * seq + j) * ld + 2 * width + h * hs + e), acc);
-                    _mm256_storeu_ps(out + e, acc);
-                }
-                for (int64_t e = hv; e < hs; ++e) {
-                    float acc = 0.0f;
-                    for (int64_t j = 0; j < seq; ++j) acc += s[j] * qkv[(b * seq + j) * ld + 2 * width + h * hs + e];
-                    out[e] = acc;
-                }
-            }
+    const float* q = qkv + (b * seq + i) * ld + h * hs;
+    for (int64_t j = 0; j < seq; ++j) {
+        const float* k = qkv + (b * seq + j) * ld + width + h * hs;
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t e = 0; e < hv; e += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + e), _mm256_loadu_ps(k + e), acc);
+        float d = hsum(acc);
+        for (int64_t e = hv; e < hs; ++e) d += q[e] * k[e];
+        s[j] = d * scale + (mask ? mask[b * seq + j] : 0.0f);
+    }
+    softmax(s, seq);
+    const float* v0 = qkv + b * seq * ld + 2 * width + h * hs;
+    for (int64_t e = 0; e < hv; e += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t j = 0; j < seq; ++j) acc = _mm256_fmadd_ps(_mm256_set1_ps(s[j]), _mm256_loadu_ps(v0 + j * ld + e), acc);
+        _mm256_storeu_ps(out + e, acc);
+    }
+    for (int64_t e = hv; e < hs; ++e) {
+        float acc = 0.0f;
+        for (int64_t j = 0; j < seq; ++j) acc += s[j] * v0[j * ld + e];
+        out[e] = acc;
+    }
 }
 
 #endif
@@ -231,9 +232,9 @@ void attentionRows(const float* qkv, int64_t batch, int64_t seq, int64_t heads, 
                    const float* mask, float* ctx, Isa level) {
     if (seq <= 0 || seq > kMaxSeq) return;
 #ifdef LOWCLIP_ROWS_X86
-    if (rowsSimd(level)) return attentionAvx2(qkv, batch, seq, heads, hs, scale, mask, ctx);
+    if (rowsSimd(level)) return forEachQuery(qkv, batch, seq, heads, hs, scale, mask, ctx, queryAvx2);
 #endif
-    attentionScalar(qkv, batch, seq, heads, hs, scale, mask, ctx);
+    forEachQuery(qkv, batch, seq, heads, hs, scale, mask, ctx, queryScalar);
 }
 
 }  // namespace lowclip::nn::kernels
