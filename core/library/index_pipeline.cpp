@@ -193,10 +193,10 @@ private:
         });
     }
 
-    // Sets the embedder's image threads for a scope and puts 0 (all) back.
+    // The embedder's image threads as set() gives them for a scope, then 0 (all) again.
     class ImageThreadsGuard {
     public:
-        ImageThreadsGuard(train::Embedder& e, int threads) : e_(e) { set(threads); }
+        explicit ImageThreadsGuard(train::Embedder& e) : e_(e) {}
         ~ImageThreadsGuard() { e_.setImageThreads(0); }
         void set(int threads) { e_.setImageThreads(threads); }
         ImageThreadsGuard(const ImageThreadsGuard&) = delete;
@@ -214,7 +214,7 @@ private:
         // A CPU image tower and the decoders share the cores: half each (bench_vision, 2 AVX2 cores:
         // 1 + 1 threads end to end 50.6 photos/s, 2 + 2 46.3, as the threads' spinning and cache
         // misses of oversubscribed cores cost more than the overlap gains).
-        ImageThreadsGuard imageThreads(embedder_, 0);
+        ImageThreadsGuard imageThreads(embedder_);
         if (options_.decodeThreads <= 0 && embedder_.imagesOnCpu() && cores >= 2) {
             threads = cores / 2;
             imageThreads.set(cores - threads);
@@ -266,11 +266,8 @@ private:
         std::vector<bool> rowOk;
         const auto dim = static_cast<std::size_t>(dim_);
         encodePending();
-        std::vector<float> vecs = std::move(vecs_);
+        std::vector<float> vecs = std::move(vecs_);  // one row per batchIds_ entry (encodePending checks)
         vecs_.clear();
-        if (vecs.size() != batchIds_.size() * dim)
-            throw Error("index: " + std::to_string(vecs.size() / std::max<std::size_t>(1, dim)) + " vectors for " +
-                        std::to_string(batchIds_.size()) + " photos");
         if (!batchIds_.empty()) normaliseRows(vecs.data(), batchIds_.size(), dim_, &rowOk);
         std::vector<std::int64_t> labels;  // label = photo id
         std::vector<float> good;

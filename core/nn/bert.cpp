@@ -329,6 +329,18 @@ void runS8Chunks(const kernels::S8Weight& q, const uint8_t* xu, int64_t rows, in
 }
 }  // namespace
 
+bool int8Product(const kernels::S8Weight& q, const float* x, int64_t rows, const float* bias, const float* residual,
+                 float* y, const kernels::LinearKernels& k, Int8Buffers& buf) {
+    const int64_t ld = 4 * q.groups, ldc = q.blocks * kernels::kS8Block;
+    buf.xu.resize(static_cast<size_t>(rows * ld));
+    buf.xs.resize(static_cast<size_t>(rows));
+    if (!kernels::quantizeRowsU8(x, rows, q.in, buf.xu.data(), buf.xs.data(), k.level)) return false;
+    buf.acc.resize(static_cast<size_t>(rows * ldc));
+    runS8Chunks(q, buf.xu.data(), rows, buf.acc.data(), k);
+    kernels::dequantizeS8Rows(buf.acc.data(), ldc, rows, q, buf.xs.data(), bias, residual, y, k.level);
+    return true;
+}
+
 bool int8KernelUsed(int64_t rows, int64_t in) {
     return rows > 0 && rows <= kMaxKernelRows && in > 0 && in <= kMaxInt8In && kernelEnabled();
 }
@@ -362,15 +374,11 @@ torch::Tensor fastLinearInt8(const torch::Tensor& x, const torch::Tensor& w, con
     const auto packed = cache.of(w, sources);
     if (!packed->finite) return fastLinear(x, w, b, k);  // no scale represents inf or NaN weights
     const at::Tensor xc = x.reshape({rows, in}).contiguous();
-    std::vector<uint8_t> xu;
-    std::vector<float> xscale;
-    if (!kernels::quantizeRowsU8(xc.data_ptr<float>(), rows, in, xu, xscale)) return fastLinear(x, w, b, k);
-    const int64_t ldc = packed->blocks * kernels::kS8Block;
-    std::vector<int32_t> acc(static_cast<size_t>(rows * ldc));
-    runS8Chunks(*packed, xu.data(), rows, acc.data(), k);
     at::Tensor y = at::empty({rows, out}, x.options());
-    kernels::dequantizeS8Rows(acc.data(), ldc, rows, *packed, xscale.data(), b.defined() ? b.data_ptr<float>() : nullptr,
-                              nullptr, y.data_ptr<float>(), k.level);
+    Int8Buffers buf;
+    if (!int8Product(*packed, xc.data_ptr<float>(), rows, b.defined() ? b.data_ptr<float>() : nullptr, nullptr,
+                     y.data_ptr<float>(), k, buf))
+        return fastLinear(x, w, b, k);
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = out;
     return y.view(shape);
@@ -664,39 +672,20 @@ public:
 
 namespace {
 
-struct RowBuffers {
-    std::vector<uint8_t> xu;
-    std::vector<float> xs;
-    std::vector<int32_t> acc;
-};
-
 // y [rows, out] = x·wᵀ + b (+ residual [rows, out], which may be y) from w's int8 copy; where w or x
 // holds inf or NaN, with at::linear in float32 (as fastLinearInt8).
 void denseRows(const at::Tensor& w, const at::Tensor& b, detail::Int8Weight& cache, const std::vector<at::Tensor>& sources,
                const float* x, int64_t rows, const float* residual, float* y, const kernels::LinearKernels& k,
-               RowBuffers& buf) {
+               detail::Int8Buffers& buf) {
     const int64_t out = w.size(0), in = w.size(1);
     const auto q = cache.of(w, sources);
-    bool done = false;
-    if (q->finite) {
-        const int64_t ld = 4 * q->groups, ldc = q->blocks * kernels::kS8Block;
-        buf.xu.resize(static_cast<size_t>(rows * ld));
-        buf.xs.resize(static_cast<size_t>(rows));
-        if (kernels::quantizeRowsU8(x, rows, in, buf.xu.data(), buf.xs.data(), k.level)) {
-            buf.acc.resize(static_cast<size_t>(rows * ldc));
-            detail::runS8Chunks(*q, buf.xu.data(), rows, buf.acc.data(), k);
-            const at::Tensor bc = b.defined() ? b.contiguous() : b;
-            kernels::dequantizeS8Rows(buf.acc.data(), ldc, rows, *q, buf.xs.data(),
-                                      bc.defined() ? bc.data_ptr<float>() : nullptr, residual, y, k.level);
-            done = true;
-        }
-    }
-    if (!done) {
-        const at::Tensor xt = at::from_blob(const_cast<float*>(x), {rows, in}, at::TensorOptions().dtype(at::kFloat));
-        at::Tensor r = at::linear(xt, w, b);
-        if (residual) r.add_(at::from_blob(const_cast<float*>(residual), {rows, out}, at::TensorOptions().dtype(at::kFloat)));
-        std::copy(r.data_ptr<float>(), r.data_ptr<float>() + rows * out, y);
-    }
+    const at::Tensor bc = b.defined() ? b.contiguous() : b;
+    if (q->finite && detail::int8Product(*q, x, rows, bc.defined() ? bc.data_ptr<float>() : nullptr, residual, y, k, buf))
+        return;
+    const at::Tensor xt = at::from_blob(const_cast<float*>(x), {rows, in}, at::TensorOptions().dtype(at::kFloat));
+    at::Tensor r = at::linear(xt, w, b);
+    if (residual) r.add_(at::from_blob(const_cast<float*>(residual), {rows, out}, at::TensorOptions().dtype(at::kFloat)));
+    std::copy(r.data_ptr<float>(), r.data_ptr<float>() + rows * out, y);
 }
 
 // Whether encodeRowsInt8 runs `rows` rows of a model of config c with these activations.
@@ -718,13 +707,13 @@ at::Tensor encodeRowsInt8(const std::vector<std::shared_ptr<BertLayerImpl>>& lay
     const int64_t batch = x0.size(0), seq = x0.size(1), rows = batch * seq, h = c.hiddenSize;
     const int64_t heads = c.numHeads, hs = c.headSize(), inter = c.intermediateSize;
     const kernels::Isa level = k.level;
-    at::Tensor x = x0.contiguous().clone();
+    at::Tensor x = x0.clone(at::MemoryFormat::Contiguous);
     float* xp = x.data_ptr<float>();
     const at::Tensor maskc = mask.defined() ? mask.to(at::kFloat).contiguous() : at::Tensor();
     const float* mp = maskc.defined() ? maskc.data_ptr<float>() : nullptr;
     std::vector<float> qkv(static_cast<size_t>(rows * 3 * h)), ctx(static_cast<size_t>(rows * h)),
         a(static_cast<size_t>(rows * h)), mid(static_cast<size_t>(rows * inter)), part;
-    RowBuffers buf;
+    detail::Int8Buffers buf;
     const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hs)));
     const float eps = static_cast<float>(c.layerNormEps);
     auto norm = [&](float* p, const NormImpl& n) {

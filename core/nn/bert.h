@@ -212,6 +212,16 @@ private:
 // otherwise, or when w or x holds inf or NaN, exactly fastLinear(x, w, b, k).
 torch::Tensor fastLinearInt8(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, Int8Weight& cache,
                              const std::vector<torch::Tensor>& sources, const kernels::LinearKernels& k);
+// Scratch of int8Product (kept between calls to reuse its memory).
+struct Int8Buffers {
+    std::vector<uint8_t> xu;
+    std::vector<float> xs;
+    std::vector<int32_t> acc;
+};
+// y [rows, q.out] = x·wᵀ + bias (+ residual, which may be y; bias and residual may be null) from the
+// int8 copy q of w, x [rows, q.in] quantized per row; false (y unspecified) when x holds inf or NaN.
+bool int8Product(const kernels::S8Weight& q, const float* x, int64_t rows, const float* bias, const float* residual,
+                 float* y, const kernels::LinearKernels& k, Int8Buffers& buf);
 // Whether fastLinearInt8 uses the int8 kernels for `rows` input rows and `in` input features.
 bool int8KernelUsed(int64_t rows, int64_t in);
 // Whether an int8 inference of `rows` tokens (batch·seq) of a model of config c runs each encoder layer
