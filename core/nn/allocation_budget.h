@@ -34,4 +34,9 @@ private:
     AllocationBudget* outer_;
 };
 
+namespace detail {
+// Installs the process's CPU allocator (budgets and the tensor cache, core/nn/tensor_cache.h) once.
+void installCpuAllocator();
+}  // namespace detail
+
 }  // namespace lowclip::nn

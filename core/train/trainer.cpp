@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <ATen/autocast_mode.h>
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -22,6 +22,8 @@
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 #include "core/nn/sync_batch_norm.h"
+#include "core/nn/tensor_cache.h"
+#include "core/train/adamw_step.h"
 #include "core/train/distributed.h"
 #include "core/util/atomic_file.h"
 
@@ -281,6 +283,12 @@ void saveCheckpoint(const std::string& dir, nn::DualEncoderImpl& model, torch::o
 
 }  // namespace
 
+// Gradients set to none, not zeroed: the next backward pass then hands each parameter its new
+// gradient tensor instead of adding it to zeros (LibTorch 2's zero_grad(set_to_none = true)).
+static void dropGradients(std::vector<torch::Tensor>& params) {
+    for (auto& p : params) p.mutable_grad() = torch::Tensor();
+}
+
 TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const TrainOptions& o,
                   const TrainCallbacks& cb, const CancelFlag* cancel) {
     using Clock = std::chrono::steady_clock;
@@ -298,6 +306,9 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
 
     torch::Device device = nn::pickDevice(o.device);
     model.to(device);
+    // Every step allocates and frees the same large activations and gradients: keep their blocks.
+    std::optional<nn::CpuTensorCache> tensorCache;
+    if (device.is_cpu()) tensorCache.emplace();
     torch::manual_seed(o.seed);
     applyFreeze(model, o.freeze, o.lastLayers, o.trainImageTower);
     bool imageFrozen = !(o.freeze == FreezePreset::All || (o.freeze != FreezePreset::HeadsOnly && o.trainImageTower));
@@ -447,7 +458,7 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
         Prefetcher loader(std::move(make), 0, perEpoch, o.loaderThreads, o.prefetchBatches);
         double epochLoss = 0, reportLoss = 0;
         std::size_t epochMicro = 0, reportMicro = 0;
-        optimizer.zero_grad();
+        dropGradients(trainable);
         for (std::size_t b = 0; b < perEpoch; ++b) {
             if (group) {
                 // One rank's cancellation stops them all, at the same batch.
@@ -580,9 +591,8 @@ TrainResult train(nn::DualEncoder& modelHolder, const BatchSource& source, const
                 if (model.logit_scale.requires_grad() && model.logit_scale.grad().defined())
                     model.logit_scale.mutable_grad().div_(static_cast<double>(group->worldSize()));
             }
-            if (o.maxGradNorm > 0) torch::nn::utils::clip_grad_norm_(trainable, o.maxGradNorm);
-            optimizer.step();
-            optimizer.zero_grad();
+            clippedAdamWStep(optimizer, o.maxGradNorm);
+            dropGradients(trainable);
             ++step;
             ++stepsThisRun;
             bool last = b + 1 == perEpoch && epoch + 1 == static_cast<std::size_t>(o.epochs);

@@ -15,6 +15,7 @@
 
 #include "core/nn/kernels/cpu.h"
 #include "core/nn/kernels/linear.h"
+#include "core/nn/kernels/optim.h"
 #include "core/nn/kernels/rows.h"
 #include "tests/support/testing.h"
 
@@ -414,3 +415,55 @@ TEST_CASE("weight buffers: big ones on 2 MiB boundaries, small ones from the hea
 }
 
 LOWCLIP_TEST_MAIN()
+
+TEST_CASE("optimizer kernels: AdamW update and sum of squares, SIMD equal to scalar, against double") {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{1037}, int64_t{5000}}) {
+        std::vector<float> p(static_cast<size_t>(n)), g(p.size()), m(p.size()), v(p.size());
+        for (size_t i = 0; i < p.size(); ++i) {
+            p[i] = normal(rng);
+            g[i] = normal(rng) * 0.1f;
+            m[i] = normal(rng) * 0.01f;
+            v[i] = std::abs(normal(rng)) * 1e-4f;
+        }
+        AdamWScalars s;
+        s.gradScale = 0.37f;
+        s.decay = 1.0f - 1e-3f * 0.01f;
+        s.stepSize = 1e-3f / (1.0f - 0.9f * 0.9f * 0.9f);
+        s.invSqrtBc2 = 1.0f / std::sqrt(1.0f - 0.999f * 0.999f * 0.999f);
+        auto run = [&](Isa level) {
+            std::vector<float> pp = p, mm = m, vv = v;
+            adamwUpdate(pp.data(), g.data(), mm.data(), vv.data(), n, s, level);
+            return std::array<std::vector<float>, 3>{pp, mm, vv};
+        };
+        auto scalar = run(Isa::Scalar);
+        // Double-precision reference of the same formula.
+        double worstP = 0, worstM = 0, worstV = 0;
+        for (size_t i = 0; i < p.size(); ++i) {
+            const double gi = static_cast<double>(g[i]) * s.gradScale;
+            const double mi = m[i] * static_cast<double>(s.beta1) + static_cast<double>(s.oneMinusBeta1) * gi;
+            const double vi = v[i] * static_cast<double>(s.beta2) + static_cast<double>(s.oneMinusBeta2) * gi * gi;
+            const double step = s.stepSize * mi / (std::sqrt(vi) * s.invSqrtBc2 + static_cast<double>(s.eps));
+            const double pi = p[i] * static_cast<double>(s.decay) - step;
+            // Relative to the terms' magnitudes (the sums may cancel).
+            worstP = std::max(worstP, std::abs(scalar[0][i] - pi) / (std::abs(p[i]) + std::abs(step)));
+            worstM = std::max(worstM, std::abs(scalar[1][i] - mi) /
+                                          (std::abs(m[i]) * s.beta1 + std::abs(gi) * s.oneMinusBeta1 + 1e-30));
+            worstV = std::max(worstV, std::abs(scalar[2][i] - vi) / (std::abs(vi) + 1e-30));
+        }
+        CHECK_MSG(worstP < 1e-5 && worstM < 1e-5 && worstV < 1e-5,
+                  "n " << n << ": relative errors p " << worstP << " m " << worstM << " v " << worstV);
+        if (optimSimd(activeIsa())) {
+            auto simd = run(activeIsa());
+            CHECK_MSG(simd == scalar, "n " << n << ": the AVX2 update differs from the scalar one");
+        }
+        double exact = 0;
+        for (float x : p) exact += static_cast<double>(x) * x;
+        for (Isa level : {Isa::Scalar, activeIsa()}) {
+            const double got = sumOfSquares(p.data(), n, level);
+            CHECK_MSG(std::abs(got - exact) <= 1e-6 * exact, "n " << n << " " << isaName(level) << ": " << got << " vs " << exact);
+        }
+    }
+    CHECK(sumOfSquares(nullptr, 0, activeIsa()) == 0.0);
+}

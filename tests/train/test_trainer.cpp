@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <torch/torch.h>
 
@@ -10,6 +11,7 @@
 #include "core/nn/runtime.h"
 #include "core/nn/state_dict.h"
 #include "core/text/vocab_builder.h"
+#include "core/train/adamw_step.h"
 #include "core/train/batch_sources.h"
 #include "core/train/demo.h"
 #include "core/train/trainer.h"
@@ -368,3 +370,70 @@ TEST_CASE("mini demo: JSON shape and metrics above chance") {
 }
 
 LOWCLIP_TEST_MAIN()
+
+TEST_CASE("clippedAdamWStep: LibTorch's clip_grad_norm_ and AdamW step, fused, in LibTorch's state") {
+    torch::manual_seed(3);
+    const std::vector<std::vector<int64_t>> shapes = {{300, 70}, {1000}, {5, 3, 3}, {17}};
+    std::vector<torch::Tensor> mine, ref;
+    for (const auto& s : shapes) {
+        mine.push_back(torch::randn(s).requires_grad_());
+        ref.push_back(mine.back().detach().clone().requires_grad_());
+    }
+    // Groups with and without weight decay; the last parameter never gets a gradient.
+    auto optimizerOf = [](std::vector<torch::Tensor>& ps) {
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        auto decay = std::make_unique<torch::optim::AdamWOptions>(1e-2);
+        decay->weight_decay(0.1);
+        groups.emplace_back(std::vector<torch::Tensor>{ps[0], ps[2]}, std::move(decay));
+        auto plain = std::make_unique<torch::optim::AdamWOptions>(3e-3);
+        plain->weight_decay(0.0);
+        groups.emplace_back(std::vector<torch::Tensor>{ps[1], ps[3]}, std::move(plain));
+        return torch::optim::AdamW(groups, torch::optim::AdamWOptions(1e-3));
+    };
+    auto optMine = optimizerOf(mine), optRef = optimizerOf(ref);
+    auto maxRel = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return (a - b).abs().max().item<double>() / (1.0 + b.abs().max().item<double>());
+    };
+    auto setGrads = [&](int step) {
+        const double size = step == 3 ? 1e-3 : 1.0;  // step 3 stays under the norm cap, the others are clipped
+        for (size_t i = 0; i + 1 < mine.size(); ++i) {
+            auto g = torch::randn(mine[i].sizes()) * size;
+            mine[i].mutable_grad() = g.clone();
+            ref[i].mutable_grad() = g.clone();
+        }
+    };
+    for (int step = 1; step <= 5; ++step) {
+        setGrads(step);
+        const double refNorm = torch::nn::utils::clip_grad_norm_(ref, 5.0);
+        optRef.step();
+        const double norm = lowclip::train::clippedAdamWStep(optMine, 5.0);
+        CHECK_MSG(std::abs(norm - refNorm) <= 1e-5 * refNorm, "step " << step << ": norm " << norm << " vs " << refNorm);
+        for (size_t i = 0; i < mine.size(); ++i)
+            CHECK_MSG(maxRel(mine[i].detach(), ref[i].detach()) < 1e-5, "step " << step << " parameter " << i);
+    }
+    CHECK(torch::equal(mine[3], ref[3]));  // no gradient: untouched, no state
+    CHECK(optMine.state().size() == 3 && optRef.state().size() == 3);
+    // The state is LibTorch's own: saved and loaded into a fresh optimizer, LibTorch's step goes on
+    // from it as from the reference's.
+    std::stringstream saved;
+    torch::save(optMine, saved);
+    std::vector<torch::Tensor> again;
+    for (auto& p : mine) again.push_back(p.detach().clone().requires_grad_());
+    auto optAgain = optimizerOf(again);
+    torch::load(optAgain, saved);
+    setGrads(6);
+    for (size_t i = 0; i + 1 < mine.size(); ++i) again[i].mutable_grad() = ref[i].grad().clone();
+    optRef.step();
+    optAgain.step();
+    for (size_t i = 0; i < mine.size(); ++i) CHECK_MSG(maxRel(again[i].detach(), ref[i].detach()) < 1e-5, "resumed parameter " << i);
+    // No cap: no norm; double parameters take LibTorch's own step, bit for bit.
+    auto d = torch::randn({40}, torch::kFloat64).requires_grad_();
+    auto dr = d.detach().clone().requires_grad_();
+    torch::optim::AdamW od({d}, torch::optim::AdamWOptions(1e-2)), odr({dr}, torch::optim::AdamWOptions(1e-2));
+    auto gd = torch::randn({40}, torch::kFloat64);
+    d.mutable_grad() = gd.clone();
+    dr.mutable_grad() = gd.clone();
+    CHECK(lowclip::train::clippedAdamWStep(od, 0.0) == -1.0);
+    odr.step();
+    CHECK(torch::equal(d, dr));
+}
