@@ -17,6 +17,7 @@
 #include <torch/utils.h>
 
 #include "core/error.h"
+#include "core/nn/attention_train.h"
 #include "core/nn/keyed_random.h"
 #include "core/nn/kernels/rows.h"
 #include "core/io/formats/torch_archive.h"
@@ -519,10 +520,12 @@ public:
         value->bias.set_data(b.narrow(0, 2 * h, h));
     }
 
-    // [batch, seq, hidden] -> context [batch, seq, hidden]. `mask` is the additive [batch, 1, 1, seq]
-    // mask or undefined.
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout) {
+    // [batch, seq, hidden] -> context [batch, seq, hidden], or [batch, 1, hidden] for the first token's
+    // query alone (firstOnly: keys and values still come from every token). `mask` is the additive
+    // [batch, 1, 1, seq] mask or undefined.
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false) {
         const int64_t batch = x.size(0), seq = x.size(1), heads = config_.numHeads, hs = config_.headSize();
+        const int64_t queries = firstOnly ? 1 : seq;
         at::Tensor q, k, v;
         if (path != Mode::Autograd) {
             at::Tensor qkv;
@@ -537,13 +540,22 @@ public:
             // [b, s, 3, heads, hs] -> [3, b, heads, s, hs]
             at::Tensor parts = qkv.view({batch, seq, 3, heads, hs}).permute({2, 0, 3, 1, 4});
             q = parts.select(0, 0);
+            if (firstOnly) q = q.narrow(2, 0, 1);
             k = parts.select(0, 1);
             v = parts.select(0, 2);
         } else {
-            auto split = [&](const at::Tensor& t) { return t.view({batch, seq, heads, hs}).permute({0, 2, 1, 3}); };
-            q = split(at::linear(x, query->weight, query->bias));
-            k = split(at::linear(x, key->weight, key->bias));
-            v = split(at::linear(x, value->weight, value->bias));
+            at::Tensor ql = at::linear(firstOnly ? x.narrow(1, 0, 1) : x, query->weight, query->bias);
+            at::Tensor kl = at::linear(x, key->weight, key->bias), vl = at::linear(x, value->weight, value->bias);
+            if (trainAttentionUsable(ql, seq)) {
+                at::Tensor drop = dropout ? dropoutMultipliers({batch, heads, queries, seq}, ql.options(), config_.attentionDropout)
+                                          : at::Tensor();
+                return trainAttention(ql, kl, vl, mask.defined() ? mask.view({batch, seq}) : mask, drop, heads,
+                                      1.0 / std::sqrt(static_cast<double>(hs)));
+            }
+            auto split = [&](const at::Tensor& t) { return t.view({batch, t.size(1), heads, hs}).permute({0, 2, 1, 3}); };
+            q = split(ql);
+            k = split(kl);
+            v = split(vl);
         }
         at::Tensor scores = at::matmul(q, k.transpose(-1, -2));
         const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
@@ -557,7 +569,7 @@ public:
         at::Tensor probs = at::softmax(scores, -1);
         if (dropout) probs = lowclip::nn::dropout(probs, config_.attentionDropout, true);
         at::Tensor context = at::matmul(probs, v);  // [b, heads, s, hs]
-        return context.permute({0, 2, 1, 3}).reshape({batch, seq, config_.hiddenSize});
+        return context.permute({0, 2, 1, 3}).reshape({batch, queries, config_.hiddenSize});
     }
 
     Dense query{nullptr}, key{nullptr}, value{nullptr};
@@ -618,8 +630,9 @@ public:
         self = register_module("self", std::make_shared<BertSelfAttentionImpl>(c, init));
         output = register_module("output", std::make_shared<BertAddNormImpl>(c, c.hiddenSize, init));
     }
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout) {
-        return output->forward(self->forward(x, mask, path, dropout), x, path, dropout);
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false) {
+        return output->forward(self->forward(x, mask, path, dropout, firstOnly), firstOnly ? x.narrow(1, 0, 1) : x,
+                               path, dropout);
     }
     std::shared_ptr<BertSelfAttentionImpl> self;
     std::shared_ptr<BertAddNormImpl> output;
@@ -645,8 +658,10 @@ public:
         intermediate = register_module("intermediate", std::make_shared<BertIntermediateImpl>(c, init));
         output = register_module("output", std::make_shared<BertAddNormImpl>(c, c.intermediateSize, init));
     }
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout) {
-        at::Tensor a = attention->forward(x, mask, path, dropout);
+    // firstOnly: the first token's output alone, [batch, 1, hidden] (what [CLS] pooling reads of the
+    // last layer; every other row's attention output and feed-forward are skipped).
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false) {
+        at::Tensor a = attention->forward(x, mask, path, dropout, firstOnly);
         return output->forward(intermediate->forward(a, path), a, path, dropout);
     }
     std::shared_ptr<BertAttentionImpl> attention;
@@ -796,6 +811,11 @@ BertOutput BertModelImpl::infer(const torch::Tensor& inputIds, const torch::Tens
     return run(inputIds, attentionMask, tokenTypeIds, /*dropout=*/false);
 }
 
+torch::Tensor BertModelImpl::firstTokenState(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
+                                             const torch::Tensor& tokenTypeIds) {
+    return run(inputIds, attentionMask, tokenTypeIds, is_training(), nullptr, /*firstOnly=*/true).lastHiddenState.select(1, 0);
+}
+
 std::vector<torch::Tensor> BertModelImpl::hiddenStates(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
                                                       const torch::Tensor& tokenTypeIds) {
     std::vector<torch::Tensor> states;
@@ -804,7 +824,8 @@ std::vector<torch::Tensor> BertModelImpl::hiddenStates(const torch::Tensor& inpu
 }
 
 BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
-                              const torch::Tensor& tokenTypeIds, bool dropout, std::vector<torch::Tensor>* states) {
+                              const torch::Tensor& tokenTypeIds, bool dropout, std::vector<torch::Tensor>* states,
+                              bool firstOnly) {
     if (!inputIds.defined() || inputIds.dim() != 2)
         throw Error("BERT: input_ids must be a [batch, sequence] tensor, got " +
                     (inputIds.defined() ? shapeOf(inputIds) : std::string("nothing")));
@@ -859,8 +880,8 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
     if (mode == Mode::FastInt8 && !states && rowsPathUsable(config_, batch * seq, x)) {
         x = encodeRowsInt8(layers_, config_, x, mask, *kernels_);
     } else {
-        for (const auto& layer : layers_) {
-            x = layer->forward(x, mask, path, dropout);
+        for (size_t i = 0; i < layers_.size(); ++i) {
+            x = layers_[i]->forward(x, mask, path, dropout, firstOnly && i + 1 == layers_.size());
             if (states) states->push_back(x);
         }
     }

@@ -194,8 +194,7 @@ torch::Tensor DualEncoderImpl::textFeatures(const torch::Tensor& inputIds, const
     if (inputIds.size(1) > config_.text.maxPositions)
         throw Error("text of " + std::to_string(inputIds.size(1)) + " tokens exceeds the text encoder's " +
                     std::to_string(config_.text.maxPositions) + " positions");
-    BertOutput out = textEncoder->forward(inputIds, attentionMask, torch::Tensor());
-    return out.lastHiddenState.select(1, 0);
+    return textEncoder->firstTokenState(inputIds, attentionMask, torch::Tensor());
 }
 
 torch::Tensor DualEncoderImpl::encodeImages(const torch::Tensor& images) { return imageProjection(imageFeatures(images)); }

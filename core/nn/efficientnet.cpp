@@ -138,7 +138,9 @@ public:
     }
     torch::Tensor forward(const torch::Tensor& x) {
         torch::Tensor y = detail::convBatchNorm(x, *conv_, *bn_);
-        return act_ ? torch::silu_(y) : y;
+        if (!act_) return y;
+        // Under autograd the in-place form would copy y for the backward pass; the new tensor costs less.
+        return at::GradMode::is_enabled() ? torch::silu(y) : torch::silu_(y);
     }
     tnn::Conv2d conv_{nullptr};
     tnn::BatchNorm2d bn_{nullptr};

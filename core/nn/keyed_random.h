@@ -39,6 +39,11 @@ at::Tensor keyedRandomBits(const at::Tensor& rowKeys, int64_t site, int64_t perR
 // In training with a scope: the keyed mask; in training without one: torch's dropout; else x.
 at::Tensor dropout(const at::Tensor& x, double p, bool training);
 
+// The multipliers dropout(x, p, true) would apply to an x of `shape` (0 or 1 / (1 - p)), for code
+// that fuses the multiplication into its own kernel: the keyed mask with a scope, torch's
+// Bernoulli draws without one; undefined when p is 0 (with a scope, the site is still counted).
+at::Tensor dropoutMultipliers(at::IntArrayRef shape, const at::TensorOptions& options, double p);
+
 // The keyed mask of the next site, already scaled: 1 / (1 - p) where kept, 0 where dropped, as a
 // float tensor of `shape` (dimension 0: the batch or a batch-major multiple of it) in `options`.
 // Needs a live scope (stochastic depth in core/nn/backbone.cpp draws its per-example masks here).

@@ -13,7 +13,9 @@
 #include "core/error.h"
 #include "core/io/formats/safetensors.h"
 #include "core/io/formats/torch_archive.h"
+#include "core/nn/attention_train.h"
 #include "core/nn/bert.h"
+#include "core/nn/kernels/cpu.h"
 #include "core/nn/state_dict.h"
 #include "tests/support/testing.h"
 
@@ -651,3 +653,108 @@ TEST_CASE("BertPrecision::Int8: query vectors within cosine 0.99 of float32; eve
 }
 
 LOWCLIP_TEST_MAIN()
+
+TEST_CASE("firstTokenState: the [CLS] row of forward() on every path, with the last layer cut to that row") {
+    requireFixtures();
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, referenceWeights());
+    model->eval();
+    const auto& io = referenceIo();
+    const at::Tensor ids = io.at("input_ids"), mask = io.at("attention_mask"), types = io.at("token_type_ids");
+    const at::Tensor ref = io.at("last_hidden_state").select(1, 0);
+    at::Tensor autograd = model->firstTokenState(ids, mask, types);
+    CHECK(autograd.requires_grad());
+    CHECK(autograd.dim() == 2 && autograd.size(0) == ids.size(0));
+    CHECK_CLOSE(autograd, ref, "autograd");
+    {
+        torch::NoGradGuard noGrad;
+        CHECK_CLOSE(model->firstTokenState(ids, mask, types), ref, "no grad");
+    }
+    // The gradients through the cut last layer equal those through the whole one.
+    auto gradsOf = [&](bool first) {
+        for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+        at::Tensor cls = first ? model->firstTokenState(ids, mask, types)
+                               : model->forward(ids, mask, types).lastHiddenState.select(1, 0);
+        (cls * torch::linspace(-1, 1, cls.numel()).view(cls.sizes())).sum().backward();
+        std::vector<at::Tensor> grads;
+        for (auto& p : model->parameters()) grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+        return grads;
+    };
+    auto cut = gradsOf(true), whole = gradsOf(false);
+    REQUIRE(cut.size() == whole.size());
+    for (size_t i = 0; i < cut.size(); ++i) CHECK_CLOSE(cut[i], whole[i], "gradient " << i);
+}
+
+TEST_CASE("training attention kernel: forward and gradients equal the tensor composition in double") {
+    if (!nn::trainAttentionUsable(torch::zeros({1, 1, 8}), 4)) SKIP("the training attention kernel needs AVX2+FMA");
+    struct Shape {
+        int64_t batch, heads, sq, sk, hs;
+        bool mask, drop;
+    };
+    // hs 64 and 128 take the 64-wide register blocks, 72 adds an 8-wide one, 13 the scalar tail;
+    // one query against 9 keys is the last layer cut to [CLS].
+    const Shape shapes[] = {{3, 4, 7, 7, 64, true, true}, {2, 2, 1, 9, 72, true, false}, {1, 3, 5, 5, 13, false, true},
+                            {2, 1, 33, 33, 128, true, true}};
+    torch::manual_seed(5);
+    for (const auto& sh : shapes) {
+        const int64_t width = sh.heads * sh.hs;
+        auto q = torch::randn({sh.batch, sh.sq, width}).requires_grad_();
+        auto k = torch::randn({sh.batch, sh.sk, width}).requires_grad_();
+        auto v = torch::randn({sh.batch, sh.sk, width}).requires_grad_();
+        at::Tensor mask, drop;
+        if (sh.mask) {
+            mask = torch::zeros({sh.batch, sh.sk});
+            mask.select(0, 0).narrow(0, sh.sk - 2, 2).fill_(-10000.0);
+        }
+        if (sh.drop) drop = torch::rand({sh.batch, sh.heads, sh.sq, sh.sk}).ge(0.25).to(torch::kFloat32).div_(0.75);
+        const double scale = 1.0 / std::sqrt(static_cast<double>(sh.hs));
+        at::Tensor out = nn::trainAttention(q, k, v, mask, drop, sh.heads, scale);
+        REQUIRE(out.sizes() == q.sizes());
+
+        auto qd = q.detach().to(torch::kFloat64).requires_grad_(), kd = k.detach().to(torch::kFloat64).requires_grad_(),
+             vd = v.detach().to(torch::kFloat64).requires_grad_();
+        auto split = [&](const at::Tensor& t) { return t.view({sh.batch, t.size(1), sh.heads, sh.hs}).permute({0, 2, 1, 3}); };
+        at::Tensor scores = torch::matmul(split(qd), split(kd).transpose(-1, -2)) * scale;
+        if (mask.defined()) scores = scores + mask.to(torch::kFloat64).view({sh.batch, 1, 1, sh.sk});
+        at::Tensor probs = torch::softmax(scores, -1);
+        if (drop.defined()) probs = probs * drop.to(torch::kFloat64);
+        at::Tensor ref = torch::matmul(probs, split(vd)).permute({0, 2, 1, 3}).reshape({sh.batch, sh.sq, width});
+        const std::string name = "shape " + std::to_string(sh.batch) + "x" + std::to_string(sh.heads) + "x" +
+                                 std::to_string(sh.sq) + "x" + std::to_string(sh.sk) + "x" + std::to_string(sh.hs);
+        CHECK_CLOSE(out, ref, name << " forward");
+        auto upstream = torch::randn(out.sizes());
+        out.backward(upstream);
+        ref.backward(upstream.to(torch::kFloat64));
+        CHECK_CLOSE(q.grad(), qd.grad(), name << " dq");
+        CHECK_CLOSE(k.grad(), kd.grad(), name << " dk");
+        CHECK_CLOSE(v.grad(), vd.grad(), name << " dv");
+    }
+    CHECK_THROWS_WITH(nn::trainAttention(torch::zeros({1, 2, 6}), torch::zeros({1, 3, 6}), torch::zeros({1, 3, 6}),
+                                         torch::zeros({1, 2}), at::Tensor(), 2, 1.0),
+                      Error, "mask");
+}
+
+TEST_CASE("BERT training pass: the attention kernel gives the gradients of the tensor composition") {
+    requireFixtures();
+    if (!nn::trainAttentionUsable(torch::zeros({1, 1, 8}), 4)) SKIP("the training attention kernel needs AVX2+FMA");
+    BertModel model = fixtureModel();
+    nn::loadBertWeights(model, referenceWeights());
+    model->eval();
+    const auto& io = referenceIo();
+    const at::Tensor ids = io.at("input_ids"), mask = io.at("attention_mask");
+    auto run = [&] {
+        for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+        at::Tensor h = model->forward(ids, mask).lastHiddenState;
+        (h * torch::linspace(-1, 1, h.numel()).view(h.sizes())).sum().backward();
+        std::vector<at::Tensor> grads;
+        for (auto& p : model->parameters()) grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+        return std::make_pair(h.detach(), grads);
+    };
+    auto kernel = run();
+    const auto previous = nn::kernels::setActiveIsa(nn::kernels::Isa::Scalar);  // the tensor composition
+    CHECK(!nn::trainAttentionUsable(torch::zeros({1, 1, 8}), 4));
+    auto composed = run();
+    nn::kernels::setActiveIsa(previous);
+    CHECK_CLOSE(kernel.first, composed.first, "last hidden state");
+    for (size_t i = 0; i < kernel.second.size(); ++i) CHECK_CLOSE(kernel.second[i], composed.second[i], "gradient " << i);
+}

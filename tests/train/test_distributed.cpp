@@ -2,6 +2,7 @@
 // launcher environment and options, batch shares, the gathered contrastive loss and its gradients, and
 // N ranks x B/N ending with the weights of one process with batch B.
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -439,6 +440,21 @@ TEST_CASE("keyed dropout: keeps about 1 - p scaled by 1 / (1 - p); rows and site
     auto bits = nn::keyedRandomBits(keys, 7, 20000).to(torch::kFloat64) / std::ldexp(1.0, 53);
     CHECK(bits.min().item<double>() >= 0.0 && bits.max().item<double>() < 1.0);
     CHECK_MSG(std::abs(bits.mean().item<double>() - 0.5) < 0.01, "mean " << bits.mean().item<double>());
+    // The CPU masks (one pass per element) are bit for bit the masks of the tensor formula, which
+    // runs on every device: kept where the site's 53 random bits are at least p·2^53.
+    {
+        auto hashKeys = torch::tensor(std::vector<int64_t>{3, -7, int64_t{1} << 40, 12345}, torch::kInt64);
+        auto reference = [&](int64_t site, int64_t perRow, double rate, torch::ScalarType dtype) {
+            auto keep = nn::keyedRandomBits(hashKeys, site, perRow).ge(static_cast<int64_t>(std::llround(std::ldexp(rate, 53))));
+            return keep.to(dtype).mul_(1.0 / (1.0 - rate));
+        };
+        nn::KeyedRandomScope scope(hashKeys);
+        auto m0 = nn::keyedDropoutMask({4, 9000}, torch::TensorOptions().dtype(torch::kFloat32), 0.3);
+        auto m1 = nn::keyedDropoutMask({8, 3, 11}, torch::TensorOptions().dtype(torch::kFloat64), 0.1);
+        CHECK(torch::equal(m0, reference(0, 9000, 0.3, torch::kFloat32)));
+        CHECK(torch::equal(m1, reference(1, 66, 0.1, torch::kFloat64).view({8, 3, 11})));
+        CHECK(!torch::equal(m0, reference(1, 9000, 0.3, torch::kFloat32)));  // the site number counts
+    }
     // A tensor laid out batch-major over windows ([B * 3, ...]) takes its example's key.
     {
         nn::KeyedRandomScope scope(keys);
