@@ -179,6 +179,11 @@ private:
 // weight and bias, saving a pass over the activations; in training it runs as usual.
 torch::Tensor convBatchNorm(const torch::Tensor& x, torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn);
 
+// SiLU of y in place, for inference (no autograd): on CPU float32 tensors of one dense block (NCHW or
+// channels-last) with the project's AVX2 kernel over LibTorch's threads (core/nn/kernels/activation.h),
+// else torch::silu_. Returns y.
+torch::Tensor siluInPlace(torch::Tensor y);
+
 // The memory layout convolutional backbones run in: channels-last on the CPU (oneDNN's fast
 // convolutions; much faster for depthwise ones, and for training too) unless LOWCLIP_CHANNELS_LAST=0;
 // contiguous NCHW on other devices. The values agree within float rounding. convBatchNorm runs the

@@ -140,7 +140,7 @@ public:
         torch::Tensor y = detail::convBatchNorm(x, *conv_, *bn_);
         if (!act_) return y;
         // Under autograd the in-place form would copy y for the backward pass; the new tensor costs less.
-        return at::GradMode::is_enabled() ? torch::silu(y) : torch::silu_(y);
+        return at::GradMode::is_enabled() ? torch::silu(y) : detail::siluInPlace(y);
     }
     tnn::Conv2d conv_{nullptr};
     tnn::BatchNorm2d bn_{nullptr};
