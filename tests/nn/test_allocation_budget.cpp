@@ -71,8 +71,6 @@ TEST_CASE("a model configuration larger than its budget is refused while it is b
     CHECK(budget.used() <= (64u << 20));
 }
 
-LOWCLIP_TEST_MAIN()
-
 // core/nn/tensor_cache: large CPU tensors' blocks kept for reuse while a cache lives.
 TEST_CASE("tensor cache: a freed block serves the next request it fits; small tensors and other sizes are not cached") {
     using lowclip::nn::CpuTensorCache;
@@ -155,3 +153,5 @@ TEST_CASE("tensor cache: the cap, a tensor that outlives its cache, several thre
     CHECK(CpuTensorCache::stats().keptBytes == 0);
     CHECK(CpuTensorCache::stats().liveBytes == 0);
 }
+
+LOWCLIP_TEST_MAIN()

@@ -115,6 +115,19 @@ int64_t countTrainable(BertModel& model, int64_t* elements = nullptr) {
     return n;
 }
 
+// Every parameter's gradient after `loss().backward()` (zeros where none), the old ones dropped first.
+template <typename F>
+std::vector<at::Tensor> parameterGradients(BertModel& model, F loss) {
+    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+    loss().backward();
+    std::vector<at::Tensor> grads;
+    for (auto& p : model->parameters()) grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    return grads;
+}
+
+// A weighted sum of every element (the weights from −1 to 1), for gradients that depend on each.
+at::Tensor rampSum(const at::Tensor& t) { return (t * torch::linspace(-1, 1, t.numel()).view(t.sizes())).sum(); }
+
 }  // namespace
 
 TEST_CASE("config: fixture config.json is read with Hugging Face field names") {
@@ -652,8 +665,6 @@ TEST_CASE("BertPrecision::Int8: query vectors within cosine 0.99 of float32; eve
     CHECK_THROWS_WITH(nn::parseBertPrecision("int4"), Error, "unknown text precision");
 }
 
-LOWCLIP_TEST_MAIN()
-
 TEST_CASE("firstTokenState: the [CLS] row of forward() on every path, with the last layer cut to that row") {
     requireFixtures();
     BertModel model = fixtureModel();
@@ -671,16 +682,8 @@ TEST_CASE("firstTokenState: the [CLS] row of forward() on every path, with the l
         CHECK_CLOSE(model->firstTokenState(ids, mask, types), ref, "no grad");
     }
     // The gradients through the cut last layer equal those through the whole one.
-    auto gradsOf = [&](bool first) {
-        for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-        at::Tensor cls = first ? model->firstTokenState(ids, mask, types)
-                               : model->forward(ids, mask, types).lastHiddenState.select(1, 0);
-        (cls * torch::linspace(-1, 1, cls.numel()).view(cls.sizes())).sum().backward();
-        std::vector<at::Tensor> grads;
-        for (auto& p : model->parameters()) grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
-        return grads;
-    };
-    auto cut = gradsOf(true), whole = gradsOf(false);
+    auto cut = parameterGradients(model, [&] { return rampSum(model->firstTokenState(ids, mask, types)); });
+    auto whole = parameterGradients(model, [&] { return rampSum(model->forward(ids, mask, types).lastHiddenState.select(1, 0)); });
     REQUIRE(cut.size() == whole.size());
     for (size_t i = 0; i < cut.size(); ++i) CHECK_CLOSE(cut[i], whole[i], "gradient " << i);
 }
@@ -743,11 +746,11 @@ TEST_CASE("BERT training pass: the attention kernel gives the gradients of the t
     const auto& io = referenceIo();
     const at::Tensor ids = io.at("input_ids"), mask = io.at("attention_mask");
     auto run = [&] {
-        for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-        at::Tensor h = model->forward(ids, mask).lastHiddenState;
-        (h * torch::linspace(-1, 1, h.numel()).view(h.sizes())).sum().backward();
-        std::vector<at::Tensor> grads;
-        for (auto& p : model->parameters()) grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+        at::Tensor h;
+        auto grads = parameterGradients(model, [&] {
+            h = model->forward(ids, mask).lastHiddenState;
+            return rampSum(h);
+        });
         return std::make_pair(h.detach(), grads);
     };
     auto kernel = run();
@@ -758,3 +761,5 @@ TEST_CASE("BERT training pass: the attention kernel gives the gradients of the t
     CHECK_CLOSE(kernel.first, composed.first, "last hidden state");
     for (size_t i = 0; i < kernel.second.size(); ++i) CHECK_CLOSE(kernel.second[i], composed.second[i], "gradient " << i);
 }
+
+LOWCLIP_TEST_MAIN()

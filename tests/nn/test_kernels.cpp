@@ -415,8 +415,6 @@ TEST_CASE("weight buffers: big ones on 2 MiB boundaries, small ones from the hea
     CHECK(v[12345] == 3);
 }
 
-LOWCLIP_TEST_MAIN()
-
 TEST_CASE("optimizer kernels: AdamW update and sum of squares, SIMD equal to scalar, against double") {
     std::mt19937 rng(11);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -504,3 +502,5 @@ TEST_CASE("SiLU: the SIMD code within 1e-6 relative of the double-precision func
     CHECK(std::abs(specials[2] - 2.0 / (1.0 + std::exp(-2.0))) < 1e-6);
     CHECK(specials[3] == 0.0f);
 }
+
+LOWCLIP_TEST_MAIN()

@@ -28,7 +28,6 @@ namespace {
 using testsupport::makeTiny;
 using testsupport::Tiny;
 
-
 std::unique_ptr<WorldBatchSource> makeSource(const Tiny& t, std::size_t batch, std::size_t perEpoch, std::uint64_t seed = 4) {
     WorldSourceOptions so;
     so.batchSize = batch;
@@ -369,8 +368,6 @@ TEST_CASE("mini demo: JSON shape and metrics above chance") {
     CHECK(again.eval.at("single").textToImage.map == r.eval.at("single").textToImage.map);
 }
 
-LOWCLIP_TEST_MAIN()
-
 TEST_CASE("clippedAdamWStep: LibTorch's clip_grad_norm_ and AdamW step, fused, in LibTorch's state") {
     torch::manual_seed(3);
     const std::vector<std::vector<int64_t>> shapes = {{300, 70}, {1000}, {5, 3, 3}, {17}};
@@ -437,3 +434,5 @@ TEST_CASE("clippedAdamWStep: LibTorch's clip_grad_norm_ and AdamW step, fused, i
     odr.step();
     CHECK(torch::equal(d, dr));
 }
+
+LOWCLIP_TEST_MAIN()

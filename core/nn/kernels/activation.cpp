@@ -65,14 +65,7 @@ __attribute__((target("avx2,fma"))) void siluAvx2(float* x, int64_t n) {
 
 }  // namespace
 
-bool activationSimd(Isa level) {
-#ifdef LOWCLIP_ACT_X86
-    return admits(level, Isa::Avx2) && cpuFeatures().fma;
-#else
-    (void)level;
-    return false;
-#endif
-}
+bool activationSimd(Isa level) { return avx2FmaAdmitted(level); }
 
 void siluInPlace(float* x, int64_t n, Isa level) {
     if (n <= 0) return;

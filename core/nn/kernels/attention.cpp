@@ -12,14 +12,7 @@
 
 namespace lowclip::nn::kernels {
 
-bool attentionTrainSimd(Isa level) {
-#ifdef LOWCLIP_ATTN_X86
-    return admits(level, Isa::Avx2) && cpuFeatures().fma;
-#else
-    (void)level;
-    return false;
-#endif
-}
+bool attentionTrainSimd(Isa level) { return avx2FmaAdmitted(level); }
 
 #ifdef LOWCLIP_ATTN_X86
 

@@ -172,6 +172,15 @@ bool admits(Isa level, Isa isa) {
     return static_cast<int>(isa) <= static_cast<int>(level) && has(isa) && (isa == Isa::Scalar || has(Isa::Avx2));
 }
 
+bool avx2FmaAdmitted(Isa level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    return admits(level, Isa::Avx2) && cpuFeatures().fma;
+#else
+    (void)level;
+    return false;
+#endif
+}
+
 std::string dispatchSummary() {
     std::string s = std::string("CPU dispatch: ") + isaName(activeIsa()) + " (detected " + isaName(detectedIsa());
     if (const char* env = std::getenv("LOWCLIP_CPU_ISA"); env && *env) s += std::string("; LOWCLIP_CPU_ISA=") + env;

@@ -34,6 +34,8 @@ Isa activeIsa();
 Isa setActiveIsa(Isa isa);
 // Whether `isa`'s own features are present and admitted by `level`.
 bool admits(Isa level, Isa isa);
+// Whether code for AVX2 with FMA runs at `level` on this CPU (false where this build has none).
+bool avx2FmaAdmitted(Isa level);
 // One line for benchmarks: "CPU dispatch: avx2 (detected avx512bf16; LOWCLIP_CPU_ISA=avx2); flags: ...".
 std::string dispatchSummary();
 

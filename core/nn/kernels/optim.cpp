@@ -85,14 +85,7 @@ __attribute__((target("avx2,fma"))) double sumSquaresAvx2(const float* x, int64_
 
 }  // namespace
 
-bool optimSimd(Isa level) {
-#ifdef LOWCLIP_OPTIM_X86
-    return admits(level, Isa::Avx2) && cpuFeatures().fma;
-#else
-    (void)level;
-    return false;
-#endif
-}
+bool optimSimd(Isa level) { return avx2FmaAdmitted(level); }
 
 void adamwUpdate(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t n, const AdamWScalars& s,
                  Isa level) {

@@ -198,14 +198,7 @@ __attribute__((target("avx2,fma"))) void queryAvx2(const float* qkv, int64_t b, 
 
 }  // namespace
 
-bool rowsSimd(Isa level) {
-#ifdef LOWCLIP_ROWS_X86
-    return admits(level, Isa::Avx2) && cpuFeatures().fma;
-#else
-    (void)level;
-    return false;
-#endif
-}
+bool rowsSimd(Isa level) { return avx2FmaAdmitted(level); }
 
 void dequantizeS8(const int32_t* acc, int64_t ldc, int64_t rows, const S8Weight& q, const float* xscale,
                   const float* bias, float* y) {
