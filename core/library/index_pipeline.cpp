@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include "core/error.h"
@@ -13,6 +14,7 @@
 #include "core/library/scanner.h"
 #include "core/train/embedder.h"
 #include "core/vision/decode.h"
+#include "core/vision/preprocess.h"
 
 namespace lowclip::library {
 
@@ -29,12 +31,15 @@ struct Todo {
 
 struct Decoded {
     PhotoId id = 0;
-    vision::Image image;
-    std::string error;  // non-empty: decoding failed, with the reason a person reads
+    vision::Image image;       // without a preprocessing spec
+    std::vector<float> input;  // with one: the model's input (3 x S x S)
+    std::string error;         // non-empty: decoding failed, with the reason a person reads
 };
 
-// An upright RGB image, large JPEGs decoded at reduced scale towards the model's input size.
-Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels, std::int64_t maxFileBytes) {
+// An upright RGB image, large JPEGs decoded at reduced scale towards the model's input size; with
+// `spec`, preprocessed into the model's input here (on the decoder's thread, not the model's).
+Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels, std::int64_t maxFileBytes,
+               const std::optional<vision::PreprocessSpec>& spec) {
     Decoded d;
     d.id = t.id;
     vision::DecodeOptions o;
@@ -45,6 +50,11 @@ Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels, std::
         // Read here, bounded and never blocking on a FIFO put in the photo's place since the scan.
         const std::string bytes = readRegularFile(t.path, maxFileBytes);
         d.image = vision::decodeImageMemory(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), o, t.path);
+        if (spec && !d.image.empty()) {
+            d.input = vision::preprocess(d.image, *spec);
+            d.image = vision::Image();
+            if (d.input.empty()) d.error = "the image could not be prepared for the model";
+        }
     } catch (const Error& e) {
         d.error = e.what();
     } catch (const std::bad_alloc&) {
@@ -52,7 +62,7 @@ Decoded decode(const Todo& t, int targetShortSide, std::int64_t maxPixels, std::
     } catch (...) {
         d.error.clear();
     }
-    if (d.image.empty() && d.error.empty()) d.error = "the image could not be decoded";
+    if (d.image.empty() && d.input.empty() && d.error.empty()) d.error = "the image could not be decoded";
     return d;
 }
 
@@ -63,9 +73,9 @@ public:
     enum class Pop { Item, Timeout, Finished };
 
     DecodeQueue(const std::vector<Todo>& todo, int threads, std::size_t capacity, int targetShortSide,
-                std::int64_t maxPixels, std::int64_t maxFileBytes)
+                std::int64_t maxPixels, std::int64_t maxFileBytes, std::optional<vision::PreprocessSpec> spec)
         : todo_(todo), capacity_(capacity), targetShortSide_(targetShortSide), maxPixels_(maxPixels),
-          maxFileBytes_(maxFileBytes) {
+          maxFileBytes_(maxFileBytes), spec_(std::move(spec)) {
         producersLeft_ = static_cast<std::size_t>(threads);
         for (int t = 0; t < threads; ++t) pool_.emplace_back([this] { produce(); });
     }
@@ -85,6 +95,17 @@ public:
         return producersLeft_ == 0 ? Pop::Finished : Pop::Timeout;
     }
 
+    // Decodes the next photo of the work list on the calling thread: the model's thread does this
+    // instead of waiting when the queue is empty and its batch is not full (on a CPU model its share
+    // of the cores would otherwise idle while decoding is the slower side). False when none is left.
+    bool decodeHere(Decoded& out) {
+        if (stop_) return false;
+        const std::size_t i = next_++;
+        if (i >= todo_.size()) return false;
+        out = decode(todo_[i], targetShortSide_, maxPixels_, maxFileBytes_, spec_);
+        return true;
+    }
+
     void stop() {
         {
             std::lock_guard<std::mutex> l(mu_);
@@ -100,7 +121,7 @@ public:
 private:
     void produce() {
         for (std::size_t i = next_++; i < todo_.size() && !stop_; i = next_++) {
-            Decoded d = decode(todo_[i], targetShortSide_, maxPixels_, maxFileBytes_);
+            Decoded d = decode(todo_[i], targetShortSide_, maxPixels_, maxFileBytes_, spec_);
             std::unique_lock<std::mutex> l(mu_);
             notFull_.wait(l, [&] { return queue_.size() < capacity_ || stop_; });
             if (stop_) break;
@@ -117,6 +138,7 @@ private:
     const int targetShortSide_;
     const std::int64_t maxPixels_;
     const std::int64_t maxFileBytes_;
+    const std::optional<vision::PreprocessSpec> spec_;
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> stop_{false};
     std::mutex mu_;
@@ -132,7 +154,8 @@ public:
              const ProgressFn& progress, const CancelFlag* cancel)
         : catalog_(catalog), indexes_(indexes), embedder_(embedder), options_(options), progress_(progress),
           cancel_(cancel), modelId_(embedder.modelId()), dim_(embedder.dim()),
-          batchSize_(static_cast<std::size_t>(std::max(1, options.batchSize))) {
+          batchSize_(static_cast<std::size_t>(std::max(1, options.batchSize))), spec_(embedder.imagePreprocessing()) {
+        if (spec_) inputFloats_ = 3 * static_cast<std::size_t>(spec_->imageSize) * static_cast<std::size_t>(spec_->imageSize);
         const int preferred = embedder.preferredImageBatch();
         encodeBatch_ = preferred > 0 ? std::min(batchSize_, static_cast<std::size_t>(preferred)) : batchSize_;
     }
@@ -222,7 +245,7 @@ private:
         threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), todo_.size()));
         const std::size_t capacity = options_.queueSize > 0 ? static_cast<std::size_t>(options_.queueSize) : 2 * batchSize_;
         DecodeQueue queue(todo_, threads, capacity, embedder_.imageSize(), static_cast<std::int64_t>(options_.maxPixels),
-                          std::max<std::int64_t>(options_.maxFileBytes, 0));
+                          std::max<std::int64_t>(options_.maxFileBytes, 0), spec_);
         bool cancelled = false;
         for (;;) {
             if (cancel_ && cancel_->load()) {
@@ -230,17 +253,26 @@ private:
                 break;
             }
             Decoded d;
-            DecodeQueue::Pop got = queue.pop(d, kIndexCancelPoll);
+            DecodeQueue::Pop got = queue.pop(d, std::chrono::milliseconds(0));
+            if (got == DecodeQueue::Pop::Timeout && queue.decodeHere(d)) got = DecodeQueue::Pop::Item;
+            if (got == DecodeQueue::Pop::Timeout) got = queue.pop(d, kIndexCancelPoll);
             if (got == DecodeQueue::Pop::Finished) break;
             if (got == DecodeQueue::Pop::Timeout) continue;
             if (!d.error.empty()) {
                 failures_.push_back({d.id, "decode", std::move(d.error)});
+            } else if (spec_ && d.input.size() != inputFloats_) {
+                failures_.push_back({d.id, "decode", "the image could not be prepared for the model"});
             } else {
                 batchIds_.push_back(d.id);
-                batchImages_.push_back(std::move(d.image));
+                if (spec_) {
+                    batchInputs_.insert(batchInputs_.end(), d.input.begin(), d.input.end());
+                    ++pendingInputs_;
+                } else {
+                    batchImages_.push_back(std::move(d.image));
+                }
                 // The model takes images as soon as it has its own batch, not only at a commit: no
                 // waiting for a whole commit batch to be decoded at the start.
-                if (batchImages_.size() >= encodeBatch_) encodePending();
+                if (pending() >= encodeBatch_) encodePending();
             }
             if (batchIds_.size() >= batchSize_ || failures_.size() >= batchSize_) flush();
         }
@@ -249,16 +281,21 @@ private:
         return cancelled;
     }
 
-    // Encodes the images not encoded yet (the last batchImages_.size() of batchIds_) onto vecs_.
+    std::size_t pending() const { return spec_ ? pendingInputs_ : batchImages_.size(); }
+
+    // Encodes the images not encoded yet (the last pending() of batchIds_) onto vecs_.
     void encodePending() {
-        if (batchImages_.empty()) return;
+        const std::size_t n = pending();
+        if (n == 0) return;
         const auto dim = static_cast<std::size_t>(dim_);
-        std::vector<float> v = embedder_.encodeImages(batchImages_);
-        if (v.size() != batchImages_.size() * dim)
-            throw Error("index: the model returned " + std::to_string(v.size()) + " numbers for " +
-                        std::to_string(batchImages_.size()) + " images of dimension " + std::to_string(dim_));
+        std::vector<float> v = spec_ ? embedder_.encodePreprocessed(batchInputs_.data(), n) : embedder_.encodeImages(batchImages_);
+        if (v.size() != n * dim)
+            throw Error("index: the model returned " + std::to_string(v.size()) + " numbers for " + std::to_string(n) +
+                        " images of dimension " + std::to_string(dim_));
         vecs_.insert(vecs_.end(), v.begin(), v.end());
         batchImages_.clear();
+        batchInputs_.clear();
+        pendingInputs_ = 0;
     }
 
     // Embeds what is left of the batch, adds the vectors to the index, then commits the batch to the catalog.
@@ -296,6 +333,8 @@ private:
         done_ += labels.size() + failures_.size();
         batchIds_.clear();
         batchImages_.clear();
+        batchInputs_.clear();
+        pendingInputs_ = 0;
         failures_.clear();
         if (secondsSince(lastSnapshot_) >= options_.snapshotSeconds) {
             index_->snapshot();
@@ -342,6 +381,8 @@ private:
     const std::string modelId_;
     const int dim_;
     const std::size_t batchSize_;
+    const std::optional<vision::PreprocessSpec> spec_;  // set: decoders preprocess, the model takes floats
+    std::size_t inputFloats_ = 0;                       // floats per preprocessed image
     std::size_t encodeBatch_ = 1;  // images per encodeImages call (the embedder's batch, at most batchSize_)
     std::vector<float> vecs_;      // vectors of the batch's first photos, encoded ahead of the commit
     const Clock::time_point start_ = Clock::now();
@@ -351,7 +392,9 @@ private:
     std::shared_ptr<VectorIndex> index_;
     std::vector<Todo> todo_;
     std::vector<PhotoId> batchIds_;
-    std::vector<vision::Image> batchImages_;
+    std::vector<vision::Image> batchImages_;  // not encoded yet (without spec_)
+    std::vector<float> batchInputs_;          // not encoded yet (with spec_): pendingInputs_ inputs
+    std::size_t pendingInputs_ = 0;
     std::vector<Failure> failures_;
     std::size_t done_ = 0;
     Clock::time_point lastSnapshot_ = Clock::now();

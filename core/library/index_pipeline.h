@@ -7,7 +7,8 @@
 // carries on with what is not committed. Internal to core/library.
 //
 // Threads: the decode threads only read files and decode; the calling thread runs the model and
-// commits. No catalog lock is held while decoding or embedding.
+// commits, and decodes the next photo itself whenever it would otherwise wait for one. No catalog
+// lock is held while decoding or embedding.
 #include <chrono>
 
 #include "core/library/catalog.h"

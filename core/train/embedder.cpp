@@ -137,6 +137,28 @@ public:
         return out;
     }
 
+    std::optional<vision::PreprocessSpec> imagePreprocessing() const override { return spec_; }
+
+    std::vector<float> encodePreprocessed(const float* chw, std::size_t count) override {
+        std::vector<float> out;
+        out.reserve(count * static_cast<std::size_t>(dim()));
+        const int64_t side = spec_.imageSize;
+        const std::size_t plane = static_cast<std::size_t>(3 * side * side);
+        const std::size_t perBatch = device_.is_cpu() ? kImageBatchCpu : kImageBatchGpu;
+        ScopedThreads threads(device_.is_cpu() ? imageThreads_ : 0);
+        for (std::size_t start = 0; start < count; start += perBatch) {
+            const std::size_t n = std::min(perBatch, count - start);
+            c10::InferenceMode guard;
+            // Read only: the stem's convolution copies its input into its own layout.
+            torch::Tensor batch = torch::from_blob(const_cast<float*>(chw + start * plane),
+                                                   {static_cast<int64_t>(n), 3, side, side}, torch::kFloat32);
+            torch::Tensor emb = loaded_.model->encodeImages(batch.to(device_));
+            auto rows = toRows(torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1)));
+            out.insert(out.end(), rows.begin(), rows.end());
+        }
+        return out;
+    }
+
     bool imagesOnCpu() const override { return device_.is_cpu(); }
     int preferredImageBatch() const override {
         return static_cast<int>(device_.is_cpu() ? kImageBatchCpu : kImageBatchGpu);
@@ -202,6 +224,10 @@ private:
 };
 
 }  // namespace
+
+std::vector<float> Embedder::encodePreprocessed(const float*, std::size_t) {
+    throw Error("this model takes images only through encodeImages (it states no preprocessing)");
+}
 
 TextPrecision parseTextPrecision(const std::string& name) {
     if (name == "float32" || name == "fp32") return TextPrecision::Float32;

@@ -1,11 +1,14 @@
 #pragma once
 // The seam between a model bundle and everything that uses it (library, CLI, UI): plain C++ types,
 // no Torch in this header. Implemented in core/train/embedder.cpp on top of core/nn and core/io.
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/vision/image.h"
+#include "core/vision/preprocess.h"
 
 namespace lowclip::train {
 
@@ -21,6 +24,12 @@ public:
     // Preprocesses (as the bundle says) and encodes RGB images. Returns images.size() * dim() floats,
     // row-major, each row L2-normalised.
     virtual std::vector<float> encodeImages(const std::vector<vision::Image>& images) = 0;
+    // The preprocessing encodeImages applies (resize, centre crop, normalisation), for callers that
+    // run it on their own threads (the indexing pipeline's decoders); nullopt: use encodeImages.
+    virtual std::optional<vision::PreprocessSpec> imagePreprocessing() const { return std::nullopt; }
+    // Encodes `count` images already preprocessed with imagePreprocessing(): 3 x S x S floats each
+    // (S its imageSize), contiguous at `chw`. The same vectors as encodeImages on the source images.
+    virtual std::vector<float> encodePreprocessed(const float* chw, std::size_t count);
     // Tokenizes and encodes texts. Returns texts.size() * dim() floats, row-major, L2-normalised.
     virtual std::vector<float> encodeTexts(const std::vector<std::string>& texts) = 0;
     // Images the image tower takes best per call (0: any number); the indexing pipeline encodes as soon

@@ -568,6 +568,20 @@ TEST_CASE("Embedder: normalised rows equal to a direct model forward; stable mod
     checkClose(gotImages.norm(2, 1), torch::ones({static_cast<int64_t>(images.size())}), "image norms", 1e-5);
     CHECK(emb->encodeImages({}).empty());
     CHECK_THROWS_WITH(emb->encodeImages({vision::Image{}}), Error, "empty");
+    // The split the indexing pipeline uses: the bundle's preprocessing on the caller's threads, then
+    // encodePreprocessed over contiguous inputs, gives encodeImages' vectors exactly.
+    const std::optional<vision::PreprocessSpec> stated = emb->imagePreprocessing();
+    REQUIRE(stated.has_value());
+    CHECK(stated->imageSize == spec.imageSize && stated->resizeSize == spec.resizeSize && stated->mean == spec.mean &&
+          stated->std == spec.std && stated->interpolation == spec.interpolation);
+    std::vector<float> inputs;
+    for (const auto& im : images) {
+        std::vector<float> chw = vision::preprocess(im, *stated);
+        inputs.insert(inputs.end(), chw.begin(), chw.end());
+    }
+    std::vector<float> split = emb->encodePreprocessed(inputs.data(), images.size());
+    CHECK(split == v);
+    CHECK(emb->encodePreprocessed(inputs.data(), 0).empty());
 
     // Other weights, other id.
     std::string other = copyOfTiny("other-weights");
