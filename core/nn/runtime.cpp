@@ -2,6 +2,9 @@
 
 #if defined(__GLIBC__)
 #include <malloc.h>
+
+#include <mutex>
+#include <set>
 #endif
 
 #include <cstdlib>
@@ -62,6 +65,20 @@ int configureThreads(int threads) {
     if (threads <= 0) threads = 1;
     if (at::get_num_threads() != threads) at::set_num_threads(threads);
     return at::get_num_threads();
+}
+
+int parallelLoopThreads() {
+#ifdef _OPENMP
+    std::mutex mu;
+    std::set<int> seen;
+    at::parallel_for(0, 4096, 1, [&](int64_t, int64_t) {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.insert(at::get_thread_num());
+    });
+    return static_cast<int>(seen.size());
+#else
+    return 0;
+#endif
 }
 
 std::string describeDevice(const c10::Device& device) {

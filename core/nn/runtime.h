@@ -16,6 +16,11 @@ bool cudaAvailable();
 // threads. Returns the number in force. Safe to call more than once. Also calls keepFreedMemory().
 int configureThreads(int threads = 0);
 
+// How many threads one of the project's own at::parallel_for loops runs on with LibTorch's current
+// thread count (0: compiled without OpenMP, so every such loop runs on the calling thread). The
+// loops are header templates: they are parallel only in translation units built with OpenMP.
+int parallelLoopThreads();
+
 // glibc hands every block over 128 KiB..32 MiB straight back to the kernel when it is freed, so each
 // training step or batch of inference pays page faults on fresh pages for its activations (measured:
 // 17% of a demo training step). This keeps blocks up to 32 MiB in the heap and freed memory up to

@@ -11,6 +11,7 @@
 
 #include "core/nn/allocation_budget.h"
 #include "core/nn/clip.h"
+#include "core/nn/runtime.h"
 #include "core/nn/tensor_cache.h"
 #include "tests/support/testing.h"
 
@@ -152,6 +153,19 @@ TEST_CASE("tensor cache: the cap, a tensor that outlives its cache, several thre
     survivor = torch::Tensor();  // freed outside any cache: given back, not kept
     CHECK(CpuTensorCache::stats().keptBytes == 0);
     CHECK(CpuTensorCache::stats().liveBytes == 0);
+}
+
+TEST_CASE("the project's own parallel loops run on LibTorch's threads") {
+    const int before = at::get_num_threads();
+    at::set_num_threads(2);
+    const int two = lowclip::nn::parallelLoopThreads();
+    at::set_num_threads(1);
+    const int one = lowclip::nn::parallelLoopThreads();
+    at::set_num_threads(before);
+    if (two == 0)
+        SKIP("built without OpenMP (LOWCLIP_OPENMP=OFF, or LibTorch not on OpenMP): the project's loops run on one thread");
+    CHECK_MSG(two == 2, "with 2 LibTorch threads a loop ran on " + std::to_string(two));
+    CHECK_MSG(one == 1, "with 1 LibTorch thread a loop ran on " + std::to_string(one));
 }
 
 LOWCLIP_TEST_MAIN()

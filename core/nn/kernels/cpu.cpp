@@ -184,7 +184,12 @@ bool avx2FmaAdmitted(Isa level) {
 std::string dispatchSummary() {
     std::string s = std::string("CPU dispatch: ") + isaName(activeIsa()) + " (detected " + isaName(detectedIsa());
     if (const char* env = std::getenv("LOWCLIP_CPU_ISA"); env && *env) s += std::string("; LOWCLIP_CPU_ISA=") + env;
-    return s + "); CPU flags: " + cpuFlagsText();
+#ifdef _OPENMP
+    const char* loops = "; parallel loops: OpenMP";
+#else
+    const char* loops = "; parallel loops: one thread (built without OpenMP)";
+#endif
+    return s + "); CPU flags: " + cpuFlagsText() + loops;
 }
 
 }  // namespace lowclip::nn::kernels
