@@ -266,7 +266,6 @@ private:
                 batchIds_.push_back(d.id);
                 if (spec_) {
                     batchInputs_.insert(batchInputs_.end(), d.input.begin(), d.input.end());
-                    ++pendingInputs_;
                 } else {
                     batchImages_.push_back(std::move(d.image));
                 }
@@ -281,7 +280,7 @@ private:
         return cancelled;
     }
 
-    std::size_t pending() const { return spec_ ? pendingInputs_ : batchImages_.size(); }
+    std::size_t pending() const { return spec_ ? batchInputs_.size() / inputFloats_ : batchImages_.size(); }
 
     // Encodes the images not encoded yet (the last pending() of batchIds_) onto vecs_.
     void encodePending() {
@@ -295,7 +294,6 @@ private:
         vecs_.insert(vecs_.end(), v.begin(), v.end());
         batchImages_.clear();
         batchInputs_.clear();
-        pendingInputs_ = 0;
     }
 
     // Embeds what is left of the batch, adds the vectors to the index, then commits the batch to the catalog.
@@ -334,7 +332,6 @@ private:
         batchIds_.clear();
         batchImages_.clear();
         batchInputs_.clear();
-        pendingInputs_ = 0;
         failures_.clear();
         if (secondsSince(lastSnapshot_) >= options_.snapshotSeconds) {
             index_->snapshot();
@@ -393,8 +390,7 @@ private:
     std::vector<Todo> todo_;
     std::vector<PhotoId> batchIds_;
     std::vector<vision::Image> batchImages_;  // not encoded yet (without spec_)
-    std::vector<float> batchInputs_;          // not encoded yet (with spec_): pendingInputs_ inputs
-    std::size_t pendingInputs_ = 0;
+    std::vector<float> batchInputs_;          // not encoded yet (with spec_): inputFloats_ per image
     std::vector<Failure> failures_;
     std::size_t done_ = 0;
     Clock::time_point lastSnapshot_ = Clock::now();

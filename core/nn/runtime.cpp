@@ -2,12 +2,11 @@
 
 #if defined(__GLIBC__)
 #include <malloc.h>
-
-#include <mutex>
-#include <set>
 #endif
 
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <ATen/Parallel.h>

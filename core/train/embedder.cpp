@@ -129,10 +129,7 @@ public:
             torch::Tensor batch = torch::empty({static_cast<int64_t>(n), 3, side, side}, torch::kFloat32);
             float* base = batch.data_ptr<float>();
             preprocessParallel(images, start, n, base, plane);
-            c10::InferenceMode guard;
-            torch::Tensor emb = loaded_.model->encodeImages(batch.to(device_));
-            auto rows = toRows(torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1)));
-            out.insert(out.end(), rows.begin(), rows.end());
+            appendEncoded(batch, out);
         }
         return out;
     }
@@ -148,13 +145,10 @@ public:
         ScopedThreads threads(device_.is_cpu() ? imageThreads_ : 0);
         for (std::size_t start = 0; start < count; start += perBatch) {
             const std::size_t n = std::min(perBatch, count - start);
-            c10::InferenceMode guard;
             // Read only: the stem's convolution copies its input into its own layout.
-            torch::Tensor batch = torch::from_blob(const_cast<float*>(chw + start * plane),
-                                                   {static_cast<int64_t>(n), 3, side, side}, torch::kFloat32);
-            torch::Tensor emb = loaded_.model->encodeImages(batch.to(device_));
-            auto rows = toRows(torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1)));
-            out.insert(out.end(), rows.begin(), rows.end());
+            appendEncoded(torch::from_blob(const_cast<float*>(chw + start * plane),
+                                           {static_cast<int64_t>(n), 3, side, side}, torch::kFloat32),
+                          out);
         }
         return out;
     }
@@ -186,6 +180,14 @@ public:
     }
 
 private:
+    // One batch of model inputs [n, 3, S, S] through the image tower; its L2-normalised rows onto `out`.
+    void appendEncoded(const torch::Tensor& batch, std::vector<float>& out) {
+        c10::InferenceMode guard;
+        torch::Tensor emb = loaded_.model->encodeImages(batch.to(device_));
+        auto rows = toRows(torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1)));
+        out.insert(out.end(), rows.begin(), rows.end());
+    }
+
     void preprocessParallel(const std::vector<vision::Image>& images, std::size_t start, std::size_t n, float* base,
                             std::size_t plane) {
         for (std::size_t i = 0; i < n; ++i)
