@@ -115,6 +115,7 @@ MainWindow::MainWindow(Backend* backend, AppSettings* settings, QWidget* parent)
     updateCenterPage();
     search_->setFocus();
     refreshState();
+    prepareSearch();
 }
 
 MainWindow::~MainWindow() { indexer_->cancel(); }
@@ -1153,6 +1154,12 @@ void MainWindow::onIndexFinished(const IndexSummary& summary, const QString& err
         statusBar()->showMessage(text, summary.failed > 0 ? 15000 : 6000);
     }
     refreshState();
+    prepareSearch();  // the searching model may have changed
+}
+
+void MainWindow::prepareSearch() {
+    backend_->run(
+        this, [engine = backend_->enginePtr()]() { engine->prepareSearch(); }, []() {}, [](const QString&) {});
 }
 
 void MainWindow::runDemo() {

@@ -117,6 +117,9 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // Loads the searching model in the background (see Engine::prepareSearch); failures are left
+    // for the search itself to report.
+    void prepareSearch();
     void buildMenus();
     QWidget* buildLeftPanel();
     QWidget* buildCenter();

@@ -10,6 +10,7 @@
 
 #include "app/cli/openmp_env.h"
 #include "app/cli/workspace_cli.h"
+#include "core/nn/kernels/cpu.h"
 #include "core/nn/runtime.h"
 
 using namespace lowclip;
@@ -45,6 +46,10 @@ int runDemoCommand(cli::Args& args) {
     o.heads = args.intOption("heads", o.heads);
     o.intermediate = args.intOption("intermediate", o.intermediate);
     o.projectionDim = args.intOption("projection", o.projectionDim);
+    if (const int v = args.intOption("vocab", static_cast<int>(o.vocabSize)); v < 16 || v > 32768)
+        throw cli::UsageError("--vocab must be between 16 and 32768");
+    else
+        o.vocabSize = static_cast<std::size_t>(v);
     o.warmupSteps = args.intOption("warmup", o.warmupSteps);
     o.pairWeight = args.doubleOption("pair-weight", o.pairWeight);
     o.countWeight = args.doubleOption("count-weight", o.countWeight);
@@ -80,7 +85,7 @@ int runDemoCommand(cli::Args& args) {
     workspace.runtime.device = o.device;
     workspace.runtime.threads = o.threads;
     args.finish();
-    cli::preferPassiveOpenMP();
+    cli::preferBriefOpenMPWaits();
     request.options = o;
 
     auto say = [&](const std::string& s) {
@@ -137,6 +142,7 @@ int runDemoCommand(cli::Args& args) {
     }
     double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     out["seconds"] = total;
+    out["cpu"] = nn::kernels::dispatchSummary();  // dispatch level, flags and how OpenMP threads wait
     say("demo finished in " + fixed(total, 1) + " s");
     if (json) cli::ws::printJson(out, -1);
     return 0;

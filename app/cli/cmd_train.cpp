@@ -58,7 +58,7 @@ int runSmoke(cli::Args& args) {
 
 int runTrain(cli::Args& args) {
     if (args.flag("smoke-paper")) return runSmoke(args);
-    cli::preferPassiveOpenMP();
+    cli::preferBriefOpenMPWaits();
     auto datasetPath = args.option("dataset");
     auto base = args.option("bundle");
     auto out = args.option("out");

@@ -3,9 +3,14 @@
 // On a machine whose cores are busy with other work (a compile, a second program) a spinning thread
 // steals the core its partner needs, and two threads become several times SLOWER than one (measured
 // here: 0.94 s per demo training step with 2 spinning threads vs 0.21 s with OMP_WAIT_POLICY=PASSIVE,
-// while two compiler processes ran). libgomp reads the policy only when it is loaded, so a command
-// that is about to train re-executes itself once with OMP_WAIT_POLICY=PASSIVE unless the person set
-// the variable already (or LOWCLIP_NO_REEXEC is set). Linux only; elsewhere nothing happens.
+// while two compiler processes ran). Waiting passively from the first instant costs a sleep and a
+// wake-up at every one of a training step's many parallel regions instead: a brief spin first
+// (GOMP_SPINCOUNT=1000) catches the short gaps between them. Demo, 150 steps, 2 threads, AMD EPYC
+// (AVX2), medians of 3: 13.14 s passive, 11.19 s with the brief spin; with two busy loops on the
+// two cores, 60 steps: 9.8-15.7 s passive, 12.1-16.0 s with it (no worse within the noise), against
+// 71.7 s with 100000 spins. libgomp reads both variables only when it is loaded, so a command that
+// is about to train re-executes itself once with them unless the person set either already (or
+// LOWCLIP_NO_REEXEC is set). Linux only; elsewhere nothing happens.
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -20,9 +25,9 @@
 
 namespace lowclip::cli {
 
-inline void preferPassiveOpenMP() {
+inline void preferBriefOpenMPWaits() {
 #if defined(__linux__)
-    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("LOWCLIP_NO_REEXEC")) return;
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT") || std::getenv("LOWCLIP_NO_REEXEC")) return;
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (all.empty()) return;
@@ -41,6 +46,7 @@ inline void preferPassiveOpenMP() {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::setenv("GOMP_SPINCOUNT", "1000", 1);
     // The stderr filter's reader does not survive exec: hand the new image the real stderr (it sets up
     // its own filter).
     util::removeStderrFilter();

@@ -116,9 +116,7 @@ int main(int argc, char** argv) {
     // The first question would otherwise wait for the model to load.
     QTimer::singleShot(0, &app, [engine] {
         try {
-            lowclip::ui::SearchOptions o;
-            o.k = 1;
-            engine->search("şəkil", o);
+            engine->prepareSearch();
         } catch (const std::exception&) {
             // No library or no model yet: questions are answered with nothing until there is.
         }

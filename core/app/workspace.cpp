@@ -440,6 +440,21 @@ IndexOutcome Workspace::index(const IndexRequest& request, const ProgressFn& pro
     return out;
 }
 
+bool Workspace::prepareSearch() {
+    const ModelRef model = searchModel();
+    if (model.empty()) return false;
+    const auto e = embedder(model);
+    const std::string word = "şəkil";
+    if (auto info = libraryModelFor(model.dir); info && info->embedded > 0) {
+        library::SearchOptions o;
+        o.k = 1;
+        library().search(*e, word, o);
+    } else {
+        e->encodeTexts({word});
+    }
+    return true;
+}
+
 SearchAnswer Workspace::search(const std::string& query, const library::SearchOptions& options, const std::string& model) {
     const auto t0 = Clock::now();
     SearchAnswer a;

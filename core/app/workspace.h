@@ -281,6 +281,11 @@ public:
     IndexOutcome index(const IndexRequest& request, const ProgressFn& progress = {}, const CancelFlag* cancel = nullptr);
     SearchAnswer search(const std::string& query, const library::SearchOptions& options, const std::string& model = {});
     SearchAnswer similar(library::PhotoId photo, const library::SearchOptions& options, const std::string& model = {});
+    // Loads the model that answers searches and sends one query through it and the library, so
+    // that the person's first search waits neither for the weights to load nor for the query
+    // path's int8 / bfloat16 copies of them. False (nothing done) without a model to search with;
+    // without a library or vectors of that model, only the model is prepared.
+    bool prepareSearch();
     // The query's words the searching model's vocabulary does not know (its tokenizer gives [UNK]
     // for them, or has them only letter by letter: "x ##y ##z"), in query order without repeats:
     // as typed when the word stood alone between spaces, else as the tokenizer normalised it.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -405,6 +406,38 @@ struct Path {
     bool operator!=(Mode m) const { return mode != m; }
 };
 
+// Training on a batch's real tokens alone: the layers' token-wise steps (linear layers, layer
+// norm, activation, dropout) run on [tokens, hidden] rows with the padding left out, and attention
+// puts keys and values back into [batch, seq, hidden] (zeros where padding was). The result is the
+// padded computation's: a padding key's additive mask of -10000 gives it a weight of exactly 0 next
+// to the first token's 0, and a padding token's own output is never read (the [CLS] state is).
+// Dropout draws the padded computation's masks (keyed ones at the padded shape, then packed), and
+// every dropout site is counted as there, so the masks of the sites after these do not move.
+struct Packing {
+    at::Tensor rows;    // [tokens] flat positions (b·seq + t) of the kept tokens, ascending
+    at::Tensor firsts;  // [batch] the row of each sequence's first token
+    int64_t batch = 0, seq = 0;
+    // [tokens, width] -> [batch, seq, width], zeros at the padding.
+    at::Tensor unpack(const at::Tensor& t) const {
+        return at::zeros({batch * seq, t.size(-1)}, t.options()).index_copy(0, rows, t).view({batch, seq, t.size(-1)});
+    }
+    // [batch, seq, width] -> [tokens, width]
+    at::Tensor pack(const at::Tensor& t) const { return t.reshape({batch * seq, t.size(-1)}).index_select(0, rows); }
+    // lowclip::nn::dropout of packed rows x [tokens, width] as of the padded [batch, seq, width].
+    at::Tensor dropout(const at::Tensor& x, double p, bool training) const {
+        if (!training || p == 0.0 || !keyedRandomActive()) return lowclip::nn::dropout(x, p, training);
+        return x * pack(keyedDropoutMask({batch, seq, x.size(-1)}, x.options(), p));
+    }
+};
+
+std::atomic<bool>& packedTextTraining() {
+    static std::atomic<bool> on{[] {
+        const char* v = std::getenv("LOWCLIP_PACKED_TEXT");
+        return !(v && std::string(v) == "0");
+    }()};
+    return on;
+}
+
 // Parameter holders named like torch.nn.Linear / LayerNorm / Embedding ("weight", "bias"); the
 // math lives in the modules that use them. Big matrices are left unset when `init` is false (a
 // checkpoint is about to be copied in), which saves seconds on an mBERT-sized model.
@@ -476,7 +509,7 @@ public:
         LayerNorm = register_module("LayerNorm", Norm(c.hiddenSize));
     }
 
-    at::Tensor forward(const at::Tensor& ids, const at::Tensor& types, bool dropout) {
+    at::Tensor forward(const at::Tensor& ids, const at::Tensor& types, bool dropout, const Packing* packed = nullptr) {
         const int64_t seq = ids.size(1);
         at::Tensor x = at::embedding(word_embeddings->weight, ids);
         // Positions are arange(seq): the first `seq` rows, broadcast over the batch.
@@ -489,7 +522,9 @@ public:
         } else {
             x = x + pos + typ;
         }
+        if (packed) x = packed->pack(x);
         x = at::layer_norm(x, {config_.hiddenSize}, LayerNorm->weight, LayerNorm->bias, config_.layerNormEps);
+        if (packed) return packed->dropout(x, config_.hiddenDropout, dropout);
         return dropout ? lowclip::nn::dropout(x, config_.hiddenDropout, true) : x;
     }
 
@@ -523,7 +558,9 @@ public:
     // [batch, seq, hidden] -> context [batch, seq, hidden], or [batch, 1, hidden] for the first token's
     // query alone (firstOnly: keys and values still come from every token). `mask` is the additive
     // [batch, 1, 1, seq] mask or undefined.
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false) {
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false,
+                       const Packing* packed = nullptr) {
+        if (packed) return forwardPacked(x, mask, *packed, dropout, firstOnly);
         const int64_t batch = x.size(0), seq = x.size(1), heads = config_.numHeads, hs = config_.headSize();
         const int64_t queries = firstOnly ? 1 : seq;
         at::Tensor q, k, v;
@@ -572,6 +609,30 @@ public:
         return context.permute({0, 2, 1, 3}).reshape({batch, queries, config_.hiddenSize});
     }
 
+    // Training on packed rows x [tokens, hidden] (see Packing): context [tokens, hidden], or [batch,
+    // hidden] for the first tokens' queries alone. Attention itself runs padded, dropout included.
+    at::Tensor forwardPacked(const at::Tensor& x, const at::Tensor& mask, const Packing& p, bool dropout, bool firstOnly) {
+        const int64_t batch = p.batch, seq = p.seq, heads = config_.numHeads, hs = config_.headSize();
+        const int64_t queries = firstOnly ? 1 : seq;
+        const at::Tensor ql = at::linear(firstOnly ? x.index_select(0, p.firsts) : x, query->weight, query->bias);
+        const at::Tensor q = firstOnly ? ql.view({batch, 1, config_.hiddenSize}) : p.unpack(ql);
+        const at::Tensor k = p.unpack(at::linear(x, key->weight, key->bias));
+        const at::Tensor v = p.unpack(at::linear(x, value->weight, value->bias));
+        const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
+        at::Tensor context;  // [batch, queries, hidden]
+        if (trainAttentionUsable(q, seq)) {
+            const at::Tensor drop =
+                dropout ? dropoutMultipliers({batch, heads, queries, seq}, q.options(), config_.attentionDropout) : at::Tensor();
+            context = trainAttention(q, k, v, mask.view({batch, seq}), drop, heads, scale);
+        } else {
+            auto split = [&](const at::Tensor& t) { return t.view({batch, t.size(1), heads, hs}).permute({0, 2, 1, 3}); };
+            at::Tensor probs = at::softmax(at::matmul(split(q), split(k).transpose(-1, -2)) * scale + mask, -1);
+            if (dropout) probs = lowclip::nn::dropout(probs, config_.attentionDropout, true);
+            context = at::matmul(probs, split(v)).permute({0, 2, 1, 3}).reshape({batch, queries, config_.hiddenSize});
+        }
+        return firstOnly ? context.reshape({batch, config_.hiddenSize}) : p.pack(context);
+    }
+
     Dense query{nullptr}, key{nullptr}, value{nullptr};
     detail::Bf16Weight fusedBf16;  // bfloat16 copy of the fused [3h, h] weight
     detail::Int8Weight fusedInt8;  // int8 copy of the fused [3h, h] weight
@@ -606,9 +667,13 @@ public:
         LayerNorm = register_module("LayerNorm", Norm(c.hiddenSize));
     }
 
-    at::Tensor forward(const at::Tensor& h, const at::Tensor& residual, Path path, bool dropout) {
+    // packed: h holds the packed rows [tokens, width] of the padded [batch, seq, width] (see
+    // Packing); undefined for padded input and for one row per sequence.
+    at::Tensor forward(const at::Tensor& h, const at::Tensor& residual, Path path, bool dropout,
+                       const Packing* packed = nullptr) {
         at::Tensor y = applyDense(dense, h, path);
-        if (dropout) y = lowclip::nn::dropout(y, config_.hiddenDropout, true);
+        if (packed) y = packed->dropout(y, config_.hiddenDropout, dropout);
+        else if (dropout) y = lowclip::nn::dropout(y, config_.hiddenDropout, true);
         if (path != Mode::Autograd) {
             y.add_(residual);
         } else {
@@ -630,9 +695,11 @@ public:
         self = register_module("self", std::make_shared<BertSelfAttentionImpl>(c, init));
         output = register_module("output", std::make_shared<BertAddNormImpl>(c, c.hiddenSize, init));
     }
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false) {
-        return output->forward(self->forward(x, mask, path, dropout, firstOnly), firstOnly ? x.narrow(1, 0, 1) : x,
-                               path, dropout);
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false,
+                       const Packing* packed = nullptr) {
+        const at::Tensor residual = !firstOnly ? x : packed ? x.index_select(0, packed->firsts) : x.narrow(1, 0, 1);
+        return output->forward(self->forward(x, mask, path, dropout, firstOnly, packed), residual, path, dropout,
+                               firstOnly ? nullptr : packed);
     }
     std::shared_ptr<BertSelfAttentionImpl> self;
     std::shared_ptr<BertAddNormImpl> output;
@@ -660,9 +727,11 @@ public:
     }
     // firstOnly: the first token's output alone, [batch, 1, hidden] (what [CLS] pooling reads of the
     // last layer; every other row's attention output and feed-forward are skipped).
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false) {
-        at::Tensor a = attention->forward(x, mask, path, dropout, firstOnly);
-        return output->forward(intermediate->forward(a, path), a, path, dropout);
+    // packed: x is [tokens, hidden] (see Packing), and so is the result ([batch, hidden] with firstOnly).
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, Path path, bool dropout, bool firstOnly = false,
+                       const Packing* packed = nullptr) {
+        at::Tensor a = attention->forward(x, mask, path, dropout, firstOnly, packed);
+        return output->forward(intermediate->forward(a, path), a, path, dropout, firstOnly ? nullptr : packed);
     }
     std::shared_ptr<BertAttentionImpl> attention;
     std::shared_ptr<BertIntermediateImpl> intermediate;
@@ -874,10 +943,32 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
                       : precision_ == BertPrecision::Int8     ? Mode::FastInt8
                                                               : Mode::Fast;
     const Path path{mode, kernels_};
+    // Training the [CLS] state: on the real tokens alone when padding is at least a tenth of the
+    // batch (see Packing). Every sequence's first token must be a real one.
+    std::optional<Packing> packing;
+    if (mode == Mode::Autograd && firstOnly && !states && mask.defined() && !layers_.empty() && packedTextTraining()) {
+        const at::Tensor keep = attentionMask.ne(0).to(at::kCPU).contiguous().view({-1});
+        const int64_t tokens = keep.sum().item<int64_t>();
+        if (10 * tokens <= 9 * batch * seq && attentionMask.select(1, 0).eq(1).all().item<bool>()) {
+            Packing p;
+            p.batch = batch;
+            p.seq = seq;
+            p.rows = keep.nonzero().view({-1});
+            const at::Tensor counts = keep.view({batch, seq}).sum(1);
+            p.firsts = counts.cumsum(0).sub_(counts);
+            p.rows = p.rows.to(wordWeight.device());
+            p.firsts = p.firsts.to(wordWeight.device());
+            packing = std::move(p);
+        }
+    }
+    const Packing* packed = packing ? &*packing : nullptr;
     at::Tensor x = embeddings_->forward(ids.to(wordWeight.device()),
-                                        types.defined() ? types.to(wordWeight.device()) : types, dropout);
+                                        types.defined() ? types.to(wordWeight.device()) : types, dropout, packed);
     if (states) states->push_back(x);
-    if (mode == Mode::FastInt8 && !states && rowsPathUsable(config_, batch * seq, x)) {
+    if (packed) {
+        for (size_t i = 0; i < layers_.size(); ++i) x = layers_[i]->forward(x, mask, path, dropout, i + 1 == layers_.size(), packed);
+        x = x.view({batch, 1, config_.hiddenSize});
+    } else if (mode == Mode::FastInt8 && !states && rowsPathUsable(config_, batch * seq, x)) {
         x = encodeRowsInt8(layers_, config_, x, mask, *kernels_);
     } else {
         for (size_t i = 0; i < layers_.size(); ++i) {
@@ -890,6 +981,8 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
     out.lastHiddenState = x;
     return out;
 }
+
+bool setPackedTextTraining(bool on) { return packedTextTraining().exchange(on); }
 
 // ---------------------------------------------------------------------------------------------
 // Loading and freezing

@@ -140,6 +140,11 @@ private:
 };
 TORCH_MODULE(BertModel);
 
+// Whether training passes of the [CLS] state (firstTokenState with gradients) run the token-wise
+// steps on the batch's real tokens alone, leaving the padding out (same result; see bert.cpp's
+// Packing). On unless LOWCLIP_PACKED_TEXT=0; returns the previous setting (tests, benchmarks).
+bool setPackedTextTraining(bool on);
+
 // Copies a BERT checkpoint into `model`. Accepts bare Hugging Face names or a "bert." prefix
 // (BertForPreTraining & co.), old "LayerNorm.gamma/beta" names, and ignores pre-training heads
 // (cls.*) and position_ids buffers. Anything missing or mis-shaped throws lowclip::Error naming it.

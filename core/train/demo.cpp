@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <set>
 
 #include <torch/torch.h>
@@ -195,10 +196,24 @@ DemoResult runDemo(const DemoOptions& o, const DemoCallbacks& cb, const CancelFl
     vo.normalization = text::TextNormalization::Azerbaijani;
     vo.completeAlphabets = true;
     vo.minFrequency = 2;
-    r.vocab = text::buildWordPieceVocab(world.corpus(400, o.seed + 7), vo);
+    const auto corpus = world.corpus(400, o.seed + 7);
+    r.vocab = text::buildWordPieceVocab(corpus, vo);
     r.tokenizer = std::make_shared<text::WordPieceTokenizer>(r.vocab, text::TextNormalization::Azerbaijani);
     r.config = demoClipConfig(o, r.vocab.size());
-    log("vocabulary: " + std::to_string(r.vocab.size()) + " tokens");
+    {
+        // Caption lengths in tokens (with [CLS] and [SEP]): the text tower's cost per pair.
+        std::size_t total = 0, longest = 0;
+        for (const auto& caption : corpus) {
+            const auto n = r.tokenizer->encode(caption, o.maxTextLength).ids.size();
+            total += n;
+            longest = std::max(longest, n);
+        }
+        const double mean = corpus.empty() ? 0.0 : static_cast<double>(total) / static_cast<double>(corpus.size());
+        char line[160];
+        std::snprintf(line, sizeof line, "vocabulary: %zu tokens; captions %.1f tokens on average, %zu at most", r.vocab.size(),
+                      mean, longest);
+        log(line);
+    }
 
     torch::manual_seed(o.seed);
     r.model = nn::DualEncoder(r.config);

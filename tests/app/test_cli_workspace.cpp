@@ -322,3 +322,25 @@ TEST_CASE("index: libpng's, libjpeg's and OpenCV's own warnings stay off the ter
     for (const char* noise : {"libpng", "Corrupt JPEG", "Premature end", "[ WARN", "[ERROR", "TIFF"})
         CHECK_MSG(quiet.err.find(noise) == std::string::npos, "stderr: " << quiet.err);
 }
+
+TEST_CASE("demo: OpenMP threads wait briefly, then passively, unless the person chose how they wait") {
+#if defined(__linux__)
+    const std::string data = tempDir() + "/omp-demo";
+    const std::vector<std::string> args{"demo", "--json", "--steps", "2", "--batch", "8", "--eval-images", "8",
+                                        "--no-library", "--data", data};
+    Run r = cli(args, "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u LOWCLIP_NO_REEXEC ");
+    CHECK_MSG(r.status == 0, r.err);
+    REQUIRE(r.status == 0);
+    std::string cpu = json(r).value("cpu", "");
+    CHECK_MSG(cpu.find("OMP_WAIT_POLICY=PASSIVE") != std::string::npos, cpu);
+    CHECK_MSG(cpu.find("GOMP_SPINCOUNT=1000") != std::string::npos, cpu);
+    r = cli(args, "env -u OMP_WAIT_POLICY -u LOWCLIP_NO_REEXEC GOMP_SPINCOUNT=77 ");
+    CHECK_MSG(r.status == 0, r.err);
+    REQUIRE(r.status == 0);
+    cpu = json(r).value("cpu", "");
+    CHECK_MSG(cpu.find("GOMP_SPINCOUNT=77") != std::string::npos, cpu);
+    CHECK_MSG(cpu.find("OMP_WAIT_POLICY") == std::string::npos, cpu);
+#else
+    SKIP("the demo re-executes itself with its OpenMP settings on Linux only");
+#endif
+}

@@ -202,6 +202,32 @@ TEST_CASE("library folders and photos by id, stored path or resolved path; typed
     CHECK(w->roots().empty());
 }
 
+TEST_CASE("preparing searches: nothing without a model; the model alone without vectors; then the same answers") {
+    Fixture f(4);
+    auto w = f.open();
+    CHECK(!w->prepareSearch());  // no model yet
+    writeTinyBundle(f.modelDir("first"), 1);
+    w->addRoot(f.photos);
+    w->activateModel("first");
+    CHECK(w->prepareSearch());  // nothing embedded yet: the model only
+    const auto before = w->embedder(w->searchModel());
+    app::IndexRequest all;
+    REQUIRE(w->index(all).index.has_value());
+    CHECK(w->prepareSearch());
+    CHECK(w->embedder(w->searchModel()) == before);  // kept, not loaded again
+    const auto a = w->search("qırmızı dairə", {});
+    CHECK(a.hits.size() == 4);
+    CHECK(a.model.name == "first");
+
+    // Read-only, without a library: the model is prepared and nothing is written.
+    Fixture g;
+    fs::create_directories(g.data + "/models");
+    writeTinyBundle(g.modelDir("solo"), 3);
+    auto r = g.open(library::OpenMode::ReadOnly);
+    CHECK(r->prepareSearch());
+    CHECK(!fs::exists(g.data + "/library"));
+}
+
 TEST_CASE("a read-only workspace without a library lists models and says NoLibrary for the rest") {
     Fixture f;
     fs::create_directories(f.data + "/models");

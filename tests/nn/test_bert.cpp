@@ -15,6 +15,7 @@
 #include "core/io/formats/torch_archive.h"
 #include "core/nn/attention_train.h"
 #include "core/nn/bert.h"
+#include "core/nn/keyed_random.h"
 #include "core/nn/kernels/cpu.h"
 #include "core/nn/state_dict.h"
 #include "tests/support/testing.h"
@@ -686,6 +687,101 @@ TEST_CASE("firstTokenState: the [CLS] row of forward() on every path, with the l
     auto whole = parameterGradients(model, [&] { return rampSum(model->forward(ids, mask, types).lastHiddenState.select(1, 0)); });
     REQUIRE(cut.size() == whole.size());
     for (size_t i = 0; i < cut.size(); ++i) CHECK_CLOSE(cut[i], whole[i], "gradient " << i);
+}
+
+TEST_CASE("training on the real tokens alone: [CLS] states and gradients of each sequence run unpadded") {
+    BertConfig c;
+    c.vocabSize = 40;
+    c.hiddenSize = 32;
+    c.numLayers = 2;
+    c.numHeads = 4;
+    c.intermediateSize = 48;
+    c.maxPositions = 16;
+    c.hiddenDropout = c.attentionDropout = 0.0;
+    torch::manual_seed(11);
+    BertModel model(c);
+    {
+        torch::NoGradGuard noGrad;  // weights large enough that attention is far from uniform
+        for (auto& p : model->parameters()) p.normal_(0.0, 0.3);
+    }
+    model->train();
+    const std::vector<int64_t> lengths{9, 3, 6, 1, 2};
+    const int64_t batch = static_cast<int64_t>(lengths.size()), seq = 9;
+    const at::Tensor ids = torch::randint(5, c.vocabSize, {batch, seq}, torch::kLong);
+    at::Tensor mask = torch::zeros({batch, seq}, torch::kLong);
+    for (int64_t b = 0; b < batch; ++b) mask.select(0, b).narrow(0, 0, lengths[b]).fill_(1);
+    ids.masked_fill_(mask.eq(0), 0);
+    const at::Tensor weights = torch::linspace(-1, 1, batch * c.hiddenSize).view({batch, c.hiddenSize});
+
+    for (const bool kernel : {true, false}) {
+        const auto previous = kernel ? nn::kernels::activeIsa() : nn::kernels::setActiveIsa(nn::kernels::Isa::Scalar);
+        const std::string path = kernel ? "attention kernel" : "tensor composition";
+        at::Tensor packed;
+        auto gotGrads = parameterGradients(model, [&] {
+            packed = model->firstTokenState(ids, mask);
+            return (packed * weights).sum();
+        });
+        REQUIRE(packed.sizes() == at::IntArrayRef({batch, c.hiddenSize}));
+        std::vector<at::Tensor> alone(lengths.size());
+        auto refGrads = parameterGradients(model, [&] {
+            at::Tensor loss = torch::zeros({});
+            for (int64_t b = 0; b < batch; ++b) {
+                const at::Tensor one = ids.narrow(0, b, 1).narrow(1, 0, lengths[b]);
+                alone[b] = model->firstTokenState(one, torch::ones_like(one)).select(0, 0);
+                loss = loss + (alone[b] * weights.select(0, b)).sum();
+            }
+            return loss;
+        });
+        CHECK_CLOSE(packed, torch::stack(alone), path << ": [CLS] states");
+        for (size_t i = 0; i < gotGrads.size(); ++i) CHECK_CLOSE(gotGrads[i], refGrads[i], path << ": gradient " << i);
+        // The whole padded forward pass agrees too.
+        CHECK_CLOSE(packed, model->forward(ids, mask).lastHiddenState.select(1, 0), path << ": padded forward");
+        nn::kernels::setActiveIsa(previous);
+    }
+    // With dropout under keyed masks: the padded computation's masks, and the sites after the text
+    // tower numbered as there (the mask drawn next is the same).
+    model->train();
+    auto withDropout = [&](bool packing) {
+        const bool previous = nn::setPackedTextTraining(packing);
+        at::Tensor state, next;
+        auto grads = parameterGradients(model, [&] {
+            nn::KeyedRandomScope scope(torch::arange(100, 100 + batch, torch::kLong));
+            state = model->firstTokenState(ids, mask);
+            next = nn::keyedDropoutMask({batch, 16}, state.options(), 0.5);
+            return (state * weights).sum();
+        });
+        nn::setPackedTextTraining(previous);
+        return std::make_tuple(state.detach(), next, grads);
+    };
+    BertConfig d = c;
+    d.hiddenDropout = 0.2;
+    d.attentionDropout = 0.15;
+    torch::manual_seed(11);
+    BertModel dropping(d);
+    {
+        torch::NoGradGuard noGrad;
+        auto from = model->parameters(), to = dropping->parameters();
+        for (size_t i = 0; i < to.size(); ++i) to[i].copy_(from[i]);
+    }
+    std::swap(model, dropping);
+    model->train();
+    const auto [packedState, packedNext, packedGrads] = withDropout(true);
+    const auto [paddedState, paddedNext, paddedGrads] = withDropout(false);
+    std::swap(model, dropping);
+    CHECK_CLOSE(packedState, paddedState, "dropout: [CLS] states");
+    CHECK(packedNext.equal(paddedNext));
+    for (size_t i = 0; i < packedGrads.size(); ++i) CHECK_CLOSE(packedGrads[i], paddedGrads[i], "dropout: gradient " << i);
+    {
+        torch::NoGradGuard noGrad;
+        dropping->eval();  // the same weights without dropout: the masks above did something
+        CHECK((packedState - dropping->firstTokenState(ids, mask)).abs().max().item<double>() > 1e-3);
+    }
+
+    // A first token that is padding: the padded computation, as forward() gives it.
+    at::Tensor odd = mask.clone();
+    odd.select(0, 1).fill_(0);
+    odd[1][2] = 1;
+    CHECK_CLOSE(model->firstTokenState(ids, odd), model->forward(ids, odd).lastHiddenState.select(1, 0), "first token masked");
 }
 
 TEST_CASE("training attention kernel: forward and gradients equal the tensor composition in double") {

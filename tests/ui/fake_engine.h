@@ -77,7 +77,7 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return lastOptions_;
     }
-    std::atomic<int> demoRuns{0}, stateCalls{0};
+    std::atomic<int> demoRuns{0}, stateCalls{0}, prepareCalls{0};
 
     // ---- Engine ----
     LibraryState state() override {
@@ -176,6 +176,10 @@ public:
     HeldOutMeasurement heldOut;                   // counts and measurability for measureModels()
     std::map<std::string, double> heldOutRecall;  // by model name: R@5 on the held-out set
 
+    void prepareSearch() override {
+        ++prepareCalls;
+        maybeFail("prepareSearch");
+    }
     SearchResult search(const std::string& query, const SearchOptions& options) override {
         maybeFail("search");
         std::lock_guard<std::mutex> lock(mutex_);

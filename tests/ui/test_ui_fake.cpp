@@ -186,6 +186,31 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(s.window->resultsModel()->photoAt(0).path), QStringLiteral("/photos/a.png"));
     }
 
+    void searchingModelIsPreparedAtStartAndAfterIndexing() {
+        FakeSession s(tmp_.filePath(QStringLiteral("prepare")));
+        s.engine->addModel("demo", true);
+        s.engine->setRoot("/photos");
+        s.engine->addPhoto("/photos/a.png", {"qırmızı", "dairə"});
+        s.engine->failWith("prepareSearch", lowclip::Error(lowclip::ErrorCode::Failed, "core's English"));  // a failure here is silent
+        s.open();
+        QTRY_VERIFY_WITH_TIMEOUT(s.engine->prepareCalls.load() >= 1, 10000);
+        s.backend->waitForIdle();
+        QApplication::processEvents();
+        const int before = s.engine->prepareCalls.load();
+        const int indexRuns = s.engine->indexCalls.load();
+        s.window->startIndexing();
+        QTRY_VERIFY_WITH_TIMEOUT(s.engine->indexCalls.load() > indexRuns, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(s.engine->prepareCalls.load() > before, 10000);  // after the index run
+        s.backend->waitForIdle();
+        QApplication::processEvents();
+        QVERIFY2(s.window->lastError().isEmpty(), qPrintable(s.window->lastError()));
+        QSignalSpy found(s.window.get(), &MainWindow::searchFinished);
+        s.window->searchField()->setText(QStringLiteral("qırmızı dairə"));
+        s.window->runSearch();
+        QTRY_VERIFY_WITH_TIMEOUT(found.count() > 0, 10000);
+        QCOMPARE(found.first().at(0).toInt(), 1);
+    }
+
     void coreErrorsAreShownInTheUserLanguage() {
         auto& app = *qobject_cast<QApplication*>(QCoreApplication::instance());
         installTranslations(app, QStringLiteral("az"));

@@ -219,6 +219,7 @@ public:
         return r;
     }
 
+    void prepareSearch() override { ws_->prepareSearch(); }
     std::vector<std::string> unknownWords(const std::string& query) override { return ws_->unknownWords(query); }
 
     Photo photo(std::int64_t photoId) override {

@@ -274,6 +274,9 @@ public:
 
     // Search.
     virtual SearchResult search(const std::string& query, const SearchOptions& options) = 0;
+    // Gets the searching model ready (loaded, its query path's weights prepared, its index read)
+    // so that the first search answers as fast as the next ones; nothing without a model.
+    virtual void prepareSearch() {}
     virtual SearchResult similar(std::int64_t photoId, const SearchOptions& options) = 0;
     // The library without a query or model: photos passing the options' filters, newest first.
     virtual SearchResult browse(const SearchOptions& options) = 0;

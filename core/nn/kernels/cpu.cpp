@@ -185,10 +185,13 @@ std::string dispatchSummary() {
     std::string s = std::string("CPU dispatch: ") + isaName(activeIsa()) + " (detected " + isaName(detectedIsa());
     if (const char* env = std::getenv("LOWCLIP_CPU_ISA"); env && *env) s += std::string("; LOWCLIP_CPU_ISA=") + env;
 #ifdef _OPENMP
-    const char* loops = "; parallel loops: OpenMP";
+    std::string loops = "; parallel loops: OpenMP";
 #else
-    const char* loops = "; parallel loops: one thread (built without OpenMP)";
+    std::string loops = "; parallel loops: one thread (built without OpenMP)";
 #endif
+    // How OpenMP threads wait (read by libgomp at load; lowclip-cli's training commands set them).
+    for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"})
+        if (const char* env = std::getenv(name); env && *env) loops += std::string("; ") + name + "=" + env;
     return s + "); CPU flags: " + cpuFlagsText() + loops;
 }
 
