@@ -126,6 +126,19 @@ std::vector<at::Tensor> parameterGradients(BertModel& model, F loss) {
     return grads;
 }
 
+// A small BERT of the given shape, the rest Hugging Face's defaults.
+BertConfig smallConfig(int64_t vocab, int64_t hidden, int64_t layers, int64_t heads, int64_t intermediate,
+                       int64_t positions) {
+    BertConfig c;
+    c.vocabSize = vocab;
+    c.hiddenSize = hidden;
+    c.numLayers = layers;
+    c.numHeads = heads;
+    c.intermediateSize = intermediate;
+    c.maxPositions = positions;
+    return c;
+}
+
 // A weighted sum of every element (the weights from −1 to 1), for gradients that depend on each.
 at::Tensor rampSum(const at::Tensor& t) { return (t * torch::linspace(-1, 1, t.numel()).view(t.sizes())).sum(); }
 
@@ -544,13 +557,7 @@ TEST_CASE("Bf16Weight: packed layout; the copy follows in-place changes and new 
 
 TEST_CASE("BertPrecision::BFloat16: close to float32, and back to exact float32") {
     torch::manual_seed(6);
-    BertConfig c;
-    c.vocabSize = 300;
-    c.hiddenSize = 64;
-    c.numLayers = 3;
-    c.numHeads = 4;
-    c.intermediateSize = 128;
-    c.maxPositions = 64;
+    const BertConfig c = smallConfig(300, 64, 3, 4, 128, 64);
     BertModel model(c);
     model->eval();
     const at::Tensor ids = torch::randint(0, c.vocabSize, {2, 16}, torch::kLong);
@@ -590,13 +597,7 @@ TEST_CASE("BertPrecision::BFloat16: close to float32, and back to exact float32"
 
 TEST_CASE("BertPrecision::Int8: query vectors within cosine 0.99 of float32; every int8 table gives the same result") {
     torch::manual_seed(7);
-    BertConfig c;
-    c.vocabSize = 300;
-    c.hiddenSize = 64;
-    c.numLayers = 3;
-    c.numHeads = 4;
-    c.intermediateSize = 128;
-    c.maxPositions = 64;
+    const BertConfig c = smallConfig(300, 64, 3, 4, 128, 64);
     BertModel model(c);
     model->eval();
     const at::Tensor ids = torch::randint(0, c.vocabSize, {3, 16}, torch::kLong);
@@ -690,13 +691,7 @@ TEST_CASE("firstTokenState: the [CLS] row of forward() on every path, with the l
 }
 
 TEST_CASE("training on the real tokens alone: [CLS] states and gradients of each sequence run unpadded") {
-    BertConfig c;
-    c.vocabSize = 40;
-    c.hiddenSize = 32;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.intermediateSize = 48;
-    c.maxPositions = 16;
+    BertConfig c = smallConfig(40, 32, 2, 4, 48, 16);
     c.hiddenDropout = c.attentionDropout = 0.0;
     torch::manual_seed(11);
     BertModel model(c);
