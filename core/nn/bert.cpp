@@ -581,28 +581,15 @@ public:
             k = parts.select(0, 1);
             v = parts.select(0, 2);
         } else {
-            at::Tensor ql = at::linear(firstOnly ? x.narrow(1, 0, 1) : x, query->weight, query->bias);
-            at::Tensor kl = at::linear(x, key->weight, key->bias), vl = at::linear(x, value->weight, value->bias);
-            if (trainAttentionUsable(ql, seq)) {
-                at::Tensor drop = dropout ? dropoutMultipliers({batch, heads, queries, seq}, ql.options(), config_.attentionDropout)
-                                          : at::Tensor();
-                return trainAttention(ql, kl, vl, mask.defined() ? mask.view({batch, seq}) : mask, drop, heads,
-                                      1.0 / std::sqrt(static_cast<double>(hs)));
-            }
-            auto split = [&](const at::Tensor& t) { return t.view({batch, t.size(1), heads, hs}).permute({0, 2, 1, 3}); };
-            q = split(ql);
-            k = split(kl);
-            v = split(vl);
+            // Query, key, value in this order (their gradients into x add up in the order they were made).
+            const at::Tensor ql = at::linear(firstOnly ? x.narrow(1, 0, 1) : x, query->weight, query->bias);
+            const at::Tensor kl = at::linear(x, key->weight, key->bias), vl = at::linear(x, value->weight, value->bias);
+            return attendTraining(ql, kl, vl, mask, dropout);
         }
+        // The inference path: in place.
         at::Tensor scores = at::matmul(q, k.transpose(-1, -2));
-        const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
-        if (path != Mode::Autograd) {
-            scores.mul_(scale);
-            if (mask.defined()) scores.add_(mask);
-        } else {
-            scores = scores * scale;
-            if (mask.defined()) scores = scores + mask;
-        }
+        scores.mul_(1.0 / std::sqrt(static_cast<double>(hs)));
+        if (mask.defined()) scores.add_(mask);
         at::Tensor probs = at::softmax(scores, -1);
         if (dropout) probs = lowclip::nn::dropout(probs, config_.attentionDropout, true);
         at::Tensor context = at::matmul(probs, v);  // [b, heads, s, hs]
@@ -612,25 +599,33 @@ public:
     // Training on packed rows x [tokens, hidden] (see Packing): context [tokens, hidden], or [batch,
     // hidden] for the first tokens' queries alone. Attention itself runs padded, dropout included.
     at::Tensor forwardPacked(const at::Tensor& x, const at::Tensor& mask, const Packing& p, bool dropout, bool firstOnly) {
-        const int64_t batch = p.batch, seq = p.seq, heads = config_.numHeads, hs = config_.headSize();
-        const int64_t queries = firstOnly ? 1 : seq;
         const at::Tensor ql = at::linear(firstOnly ? x.index_select(0, p.firsts) : x, query->weight, query->bias);
-        const at::Tensor q = firstOnly ? ql.view({batch, 1, config_.hiddenSize}) : p.unpack(ql);
+        const at::Tensor q = firstOnly ? ql.view({p.batch, 1, config_.hiddenSize}) : p.unpack(ql);
         const at::Tensor k = p.unpack(at::linear(x, key->weight, key->bias));
         const at::Tensor v = p.unpack(at::linear(x, value->weight, value->bias));
+        const at::Tensor context = attendTraining(q, k, v, mask, dropout);
+        return firstOnly ? context.reshape({p.batch, config_.hiddenSize}) : p.pack(context);
+    }
+
+    // Differentiable attention: q [batch, queries, hidden], k and v [batch, seq, hidden] (heads side
+    // by side, as the linear layers give them) -> context [batch, queries, hidden]. The training
+    // kernel where it runs, else the same function from tensor operations.
+    at::Tensor attendTraining(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
+                              bool dropout) {
+        const int64_t batch = q.size(0), queries = q.size(1), seq = k.size(1), heads = config_.numHeads,
+                      hs = config_.headSize();
         const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
-        at::Tensor context;  // [batch, queries, hidden]
         if (trainAttentionUsable(q, seq)) {
             const at::Tensor drop =
                 dropout ? dropoutMultipliers({batch, heads, queries, seq}, q.options(), config_.attentionDropout) : at::Tensor();
-            context = trainAttention(q, k, v, mask.view({batch, seq}), drop, heads, scale);
-        } else {
-            auto split = [&](const at::Tensor& t) { return t.view({batch, t.size(1), heads, hs}).permute({0, 2, 1, 3}); };
-            at::Tensor probs = at::softmax(at::matmul(split(q), split(k).transpose(-1, -2)) * scale + mask, -1);
-            if (dropout) probs = lowclip::nn::dropout(probs, config_.attentionDropout, true);
-            context = at::matmul(probs, split(v)).permute({0, 2, 1, 3}).reshape({batch, queries, config_.hiddenSize});
+            return trainAttention(q, k, v, mask.defined() ? mask.view({batch, seq}) : mask, drop, heads, scale);
         }
-        return firstOnly ? context.reshape({batch, config_.hiddenSize}) : p.pack(context);
+        auto split = [&](const at::Tensor& t) { return t.view({batch, t.size(1), heads, hs}).permute({0, 2, 1, 3}); };
+        at::Tensor scores = at::matmul(split(q), split(k).transpose(-1, -2)) * scale;
+        if (mask.defined()) scores = scores + mask;
+        at::Tensor probs = at::softmax(scores, -1);
+        if (dropout) probs = lowclip::nn::dropout(probs, config_.attentionDropout, true);
+        return at::matmul(probs, split(v)).permute({0, 2, 1, 3}).reshape({batch, queries, config_.hiddenSize});
     }
 
     Dense query{nullptr}, key{nullptr}, value{nullptr};
@@ -947,17 +942,14 @@ BertOutput BertModelImpl::run(const torch::Tensor& inputIds, const torch::Tensor
     // batch (see Packing). Every sequence's first token must be a real one.
     std::optional<Packing> packing;
     if (mode == Mode::Autograd && firstOnly && !states && mask.defined() && !layers_.empty() && packedTextTraining()) {
-        const at::Tensor keep = attentionMask.ne(0).to(at::kCPU).contiguous().view({-1});
-        const int64_t tokens = keep.sum().item<int64_t>();
-        if (10 * tokens <= 9 * batch * seq && attentionMask.select(1, 0).eq(1).all().item<bool>()) {
+        const at::Tensor keep = attentionMask.ne(0).to(at::kCPU).contiguous();  // [batch, seq]
+        const at::Tensor counts = keep.sum(1);
+        if (10 * counts.sum().item<int64_t>() <= 9 * batch * seq && attentionMask.select(1, 0).eq(1).all().item<bool>()) {
             Packing p;
             p.batch = batch;
             p.seq = seq;
-            p.rows = keep.nonzero().view({-1});
-            const at::Tensor counts = keep.view({batch, seq}).sum(1);
-            p.firsts = counts.cumsum(0).sub_(counts);
-            p.rows = p.rows.to(wordWeight.device());
-            p.firsts = p.firsts.to(wordWeight.device());
+            p.rows = keep.view({-1}).nonzero().view({-1}).to(wordWeight.device());
+            p.firsts = counts.cumsum(0).sub_(counts).to(wordWeight.device());
             packing = std::move(p);
         }
     }
