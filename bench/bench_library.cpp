@@ -36,6 +36,7 @@
 #include "core/text/tokenizer.h"
 #include "core/nn/clip.h"
 #include "core/nn/kernels/cpu.h"
+#include "core/nn/runtime.h"
 #include "core/train/embedder.h"
 #include "core/train/paper.h"
 
@@ -226,6 +227,9 @@ void benchIndex(const std::string& bundle, std::string photos, int count, const 
     std::cout << "index: " << r.embedded << " embedded, " << r.failed << " failed in " << r.seconds << " s = "
               << r.photosPerSecond << " photos/s (IndexOptions defaults: a CPU model gets half the cores, its decoders the rest; commits of "
               << o.batchSize << ")\n";
+    std::printf("index time on the model's thread: setup %.3f s, model %.3f s, decoding itself %.3f s, waiting for decoders "
+                "%.3f s, index journal + catalog %.3f s\n",
+                r.setupSeconds, r.encodeSeconds, r.decodeSeconds, r.waitSeconds, r.commitSeconds);
     const char* words[] = {"dənizdə", "gün", "batımı", "dağlarda", "qar", "yağır", "şəhərdə", "gecə", "işıqlar",
                            "meşədə", "payız", "yarpaqları", "sahildə", "qayalar", "və", "dalğalar"};
     // The same queries through the library (tokenize + encode + HNSW + catalog) and through the
@@ -290,7 +294,10 @@ int main(int argc, char** argv) {
     }
     auto get = [&](const std::string& k, const std::string& d) { return opt.count(k) ? opt[k] : d; };
     std::string only = get("only", "");
-    std::cout << lowclip::nn::kernels::dispatchSummary() << "\n";
+    // As the app's Workspace does: LibTorch's threads from the hardware (or LOWCLIP_THREADS), freed
+    // memory kept for the next batch.
+    const int threads = lowclip::nn::configureThreads();
+    std::cout << lowclip::nn::kernels::dispatchSummary() << "; LibTorch threads " << threads << "\n";
     std::string paperDir;
     try {
         if (opt.count("paper-model") && opt["paper-model"] != "0") {

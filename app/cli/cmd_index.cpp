@@ -86,7 +86,9 @@ int runIndex(lowclip::cli::Args& args) {
         const auto& r = *out.index;
         j["index"] = {{"model", modelJson(out.model)}, {"model_id", out.modelId},    {"embedded", r.embedded},
                       {"failed", r.failed},            {"remaining", r.remaining},   {"complete", r.complete},
-                      {"activated", r.activated},      {"seconds", r.seconds},       {"photos_per_second", r.photosPerSecond}};
+                      {"activated", r.activated},      {"seconds", r.seconds},       {"photos_per_second", r.photosPerSecond},
+                      {"time", {{"setup", r.setupSeconds}, {"model", r.encodeSeconds}, {"decoding", r.decodeSeconds},
+                                {"waiting", r.waitSeconds}, {"commits", r.commitSeconds}}}};
         if (!json) {
             std::cout << "index: " << r.embedded << " embedded, " << r.failed << " failed, " << r.remaining
                       << " remaining with model " << (out.model.name.empty() ? out.model.dir : out.model.name) << " ("

@@ -166,9 +166,12 @@ public:
         registerModel();
         index_ = indexes_.open(modelId_);  // the consistency check runs before the work list is made
         loadWorkList();
+        report_.setupSeconds = secondsSince(start_);
         const bool cancelled = embedAll();
+        const Clock::time_point last = Clock::now();
         if (index_->journalBytes() > kJournalHeaderBytes) index_->snapshot();
         finish();
+        report_.commitSeconds += secondsSince(last);
         report_.seconds = secondsSince(start_);
         report_.photosPerSecond = report_.seconds > 0 ? static_cast<double>(report_.embedded) / report_.seconds : 0.0;
         if (cancelled) throw Cancelled();
@@ -254,8 +257,16 @@ private:
             }
             Decoded d;
             DecodeQueue::Pop got = queue.pop(d, std::chrono::milliseconds(0));
-            if (got == DecodeQueue::Pop::Timeout && queue.decodeHere(d)) got = DecodeQueue::Pop::Item;
-            if (got == DecodeQueue::Pop::Timeout) got = queue.pop(d, kIndexCancelPoll);
+            if (got == DecodeQueue::Pop::Timeout) {
+                const Clock::time_point t = Clock::now();
+                if (queue.decodeHere(d)) {
+                    got = DecodeQueue::Pop::Item;
+                    report_.decodeSeconds += secondsSince(t);
+                } else {
+                    got = queue.pop(d, kIndexCancelPoll);
+                    report_.waitSeconds += secondsSince(t);
+                }
+            }
             if (got == DecodeQueue::Pop::Finished) break;
             if (got == DecodeQueue::Pop::Timeout) continue;
             if (!d.error.empty()) {
@@ -287,7 +298,9 @@ private:
         const std::size_t n = pending();
         if (n == 0) return;
         const auto dim = static_cast<std::size_t>(dim_);
+        const Clock::time_point t = Clock::now();
         std::vector<float> v = spec_ ? embedder_.encodePreprocessed(batchInputs_.data(), n) : embedder_.encodeImages(batchImages_);
+        report_.encodeSeconds += secondsSince(t);
         if (v.size() != n * dim)
             throw Error("index: the model returned " + std::to_string(v.size()) + " numbers for " + std::to_string(n) +
                         " images of dimension " + std::to_string(dim_));
@@ -301,6 +314,7 @@ private:
         std::vector<bool> rowOk;
         const auto dim = static_cast<std::size_t>(dim_);
         encodePending();
+        const Clock::time_point committing = Clock::now();
         std::vector<float> vecs = std::move(vecs_);  // one row per batchIds_ entry (encodePending checks)
         vecs_.clear();
         if (!batchIds_.empty()) normaliseRows(vecs.data(), batchIds_.size(), dim_, &rowOk);
@@ -337,6 +351,7 @@ private:
             index_->snapshot();
             lastSnapshot_ = Clock::now();
         }
+        report_.commitSeconds += secondsSince(committing);
         reportProgress();
     }
 

@@ -118,6 +118,12 @@ struct IndexReport {
     bool activated = false;     // this run made the model active
     double seconds = 0.0;
     double photosPerSecond = 0.0;
+    // Where the calling (model) thread's wall time went, in seconds; together about `seconds`.
+    double setupSeconds = 0.0;    // model row, index open and check, work list
+    double encodeSeconds = 0.0;   // the model (encodeImages / encodePreprocessed)
+    double decodeSeconds = 0.0;   // decoding photos itself instead of waiting
+    double waitSeconds = 0.0;     // waiting for the decoder threads
+    double commitSeconds = 0.0;   // vectors to the index journal, the catalog transaction, snapshots, finishing
 };
 
 struct SearchFilter {

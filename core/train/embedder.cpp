@@ -7,6 +7,7 @@
 #include <exception>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <torch/torch.h>
@@ -81,6 +82,9 @@ private:
 class BundleEmbedder : public Embedder {
 public:
     BundleEmbedder(const std::string& dir, const std::string& device, TextPrecision textPrecision) {
+        // Batch after batch of the same activations: without this, whoever uses the library without a
+        // Workspace (bench_library, tools) indexed 12-18 % slower (page faults on fresh pages).
+        nn::keepFreedMemory();
         loaded_ = io::loadBundle(dir, device);
         device_ = nn::pickDevice(device);
         switch (textPrecision) {
@@ -157,7 +161,22 @@ public:
     int preferredImageBatch() const override {
         return static_cast<int>(device_.is_cpu() ? kImageBatchCpu : kImageBatchGpu);
     }
-    void setImageThreads(int threads) override { imageThreads_ = std::max(0, threads); }
+    // LibTorch's set_num_threads empties oneDNN's cache of convolution primitives (and resizes its
+    // thread pool): switching the count around every call made each batch build its convolutions
+    // again (EfficientNet-B0, 8 photos on one AVX2 core: about 155 ms a batch against 125 ms). The
+    // count is therefore set here, once for the caller's run (on the caller's thread, the one that
+    // encodes), and put back by setImageThreads(0); the calls' own scopes then change nothing.
+    void setImageThreads(int threads) override {
+        imageThreads_ = std::max(0, threads);
+        if (!device_.is_cpu()) return;
+        if (imageThreads_ > 0) {
+            if (!threadsBefore_) threadsBefore_ = at::get_num_threads();
+            if (at::get_num_threads() != imageThreads_) at::set_num_threads(imageThreads_);
+        } else if (threadsBefore_) {
+            if (at::get_num_threads() != *threadsBefore_) at::set_num_threads(*threadsBefore_);
+            threadsBefore_.reset();
+        }
+    }
 
     std::vector<float> encodeTexts(const std::vector<std::string>& texts) override {
         std::vector<float> out;
@@ -223,6 +242,7 @@ private:
     std::string modelId_;
     std::size_t threads_ = 1;
     int imageThreads_ = 0;
+    std::optional<int> threadsBefore_;  // LibTorch's count before setImageThreads changed it
 };
 
 }  // namespace

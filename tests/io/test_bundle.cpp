@@ -831,16 +831,22 @@ TEST_CASE("demo-style model: an upper-case Azerbaijani query gives the vector of
     CHECK(std::find(pieces.begin(), pieces.end(), "[UNK]") == pieces.end());
     CHECK(pieces == b.tokenizer->tokenize("qırmızı dairə"));
     auto emb = train::loadEmbedder(dir, "cpu");
-    std::vector<float> v = emb->encodeTexts({"QIRMIZI DAİRƏ", "qırmızı dairə", "mavi kvadrat"});
+    // Each query on its own, as typed: the same token ids, so the very same vector.
+    const std::vector<float> upper = emb->encodeTexts({"QIRMIZI DAİRƏ"}), lower = emb->encodeTexts({"qırmızı dairə"});
     const std::size_t n = static_cast<std::size_t>(emb->dim());
+    REQUIRE(upper.size() == n);
+    CHECK(upper == lower);
+    // In one batch the two rows sit at different places of the matrix products, which BLAS may round
+    // differently (OpenBLAS on an AMD Zen 3 does, by about 1e-8): equal within float rounding there.
+    std::vector<float> v = emb->encodeTexts({"QIRMIZI DAİRƏ", "qırmızı dairə", "mavi kvadrat"});
     REQUIRE(v.size() == 3 * n);
     double same = 0, other = 0;
     for (std::size_t i = 0; i < n; ++i) {
         same = std::max(same, static_cast<double>(std::fabs(v[i] - v[n + i])));
         other = std::max(other, static_cast<double>(std::fabs(v[n + i] - v[2 * n + i])));
     }
-    CHECK(same == 0.0);
-    CHECK(other > 0.0);  // the check can tell texts apart
+    CHECK(same <= 1e-6);
+    CHECK(other > 1e-3);  // the checks can tell texts apart
 }
 
 namespace {

@@ -478,6 +478,30 @@ TEST_CASE("index: the model gets its own batch size ahead of the catalog's commi
     CHECK(baseName(hits[0].photo.path).find("red") != std::string::npos);
 }
 
+TEST_CASE("index: the report says where the model's thread spent the run") {
+    std::string tmp = lowclip::testing::makeTempDir();
+    std::string photos = makePhotoTree(tmp + "/photos");
+    auto lib = Library::open(tmp + "/lib");
+    lib->addRoot(photos);
+    lib->scan();
+    REQUIRE(lib->photoCount() == 10);
+    ColourEmbedder emb("colour-v1", /*delayMsPerBatch=*/40);
+    emb.preferred = 3;
+    IndexOptions o;
+    o.batchSize = 8;
+    o.snapshotSeconds = 0;
+    auto ir = lib->index(emb, o);
+    REQUIRE(ir.embedded == 10);
+    REQUIRE(emb.batches == 4);
+    // Four model calls of at least 40 ms each are the model's time, not the decoders' or the commits'.
+    CHECK(ir.encodeSeconds >= 4 * 0.040);
+    CHECK(ir.commitSeconds > 0.0);
+    for (double part : {ir.setupSeconds, ir.encodeSeconds, ir.decodeSeconds, ir.waitSeconds, ir.commitSeconds}) CHECK(part >= 0.0);
+    const double parts = ir.setupSeconds + ir.encodeSeconds + ir.decodeSeconds + ir.waitSeconds + ir.commitSeconds;
+    CHECK(parts <= ir.seconds);
+    CHECK(ir.encodeSeconds < ir.seconds);
+}
+
 TEST_CASE("moves keep vectors and captions; deletions and changes are noticed") {
     std::string tmp = lowclip::testing::makeTempDir();
     std::string photos = makePhotoTree(tmp + "/photos");
