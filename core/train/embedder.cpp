@@ -163,7 +163,7 @@ public:
     }
     // LibTorch's set_num_threads empties oneDNN's cache of convolution primitives (and resizes its
     // thread pool): switching the count around every call made each batch build its convolutions
-    // again (EfficientNet-B0, 8 photos on one AVX2 core: about 155 ms a batch against 125 ms). The
+    // again (paper-sized bundle, 8 images on one AVX2 core: 148-176 ms a batch against 123-135 ms). The
     // count is therefore set here, once for the caller's run (on the caller's thread, the one that
     // encodes), and put back by setImageThreads(0); the calls' own scopes then change nothing.
     void setImageThreads(int threads) override {

@@ -582,6 +582,18 @@ TEST_CASE("Embedder: normalised rows equal to a direct model forward; stable mod
     std::vector<float> split = emb->encodePreprocessed(inputs.data(), images.size());
     CHECK(split == v);
     CHECK(emb->encodePreprocessed(inputs.data(), 0).empty());
+    // The indexing pipeline's thread share: LibTorch's count is set for the run (not around every call,
+    // which empties oneDNN's convolution cache) and put back afterwards.
+    const int threadsBefore = at::get_num_threads();
+    emb->setImageThreads(1);
+    CHECK(at::get_num_threads() == 1);
+    std::vector<float> oneThread = emb->encodePreprocessed(inputs.data(), images.size());
+    REQUIRE(oneThread.size() == v.size());
+    checkClose(torch::from_blob(oneThread.data(), {static_cast<int64_t>(images.size()), d}).clone(), gotImages,
+               "image embeddings on one thread", 1e-5);
+    CHECK(at::get_num_threads() == 1);
+    emb->setImageThreads(0);
+    CHECK(at::get_num_threads() == threadsBefore);
 
     // Other weights, other id.
     std::string other = copyOfTiny("other-weights");
