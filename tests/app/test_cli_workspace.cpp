@@ -161,6 +161,13 @@ TEST_CASE("models: import into the data folder, `model use`, and the other comma
     auto j = json(r);
     CHECK(j["index"]["model"]["name"] == "beta");
     CHECK(j["index"]["embedded"] == 3);
+    // Where the run's time went, in seconds, each part within the whole.
+    for (const char* part : {"setup", "model", "decoding", "waiting", "commits"}) {
+        REQUIRE(j["index"]["time"].contains(part));
+        CHECK(j["index"]["time"][part].get<double>() >= 0.0);
+        CHECK(j["index"]["time"][part].get<double>() <= j["index"]["seconds"].get<double>());
+    }
+    CHECK(j["index"]["time"]["model"].get<double>() > 0.0);
     r = cli(f.with({"search", "--json", "--k", "2", "mavi"}));
     REQUIRE(r.status == 0);
     j = json(r);
