@@ -446,13 +446,21 @@ TEST_CASE("index, search with filters and paging, similar, status") {
     CHECK(roRed[0].photo.id == red[0].photo.id);
 }
 
-TEST_CASE("index: the model gets its own batch size ahead of the catalog's commits; a CPU model shares the cores") {
-    std::string tmp = lowclip::testing::makeTempDir();
-    std::string photos = makePhotoTree(tmp + "/photos");
+namespace {
+// A new library with makePhotoTree's ten photos scanned (not indexed).
+std::unique_ptr<Library> scannedPhotoTree() {
+    const std::string tmp = lowclip::testing::makeTempDir();
+    const std::string photos = makePhotoTree(tmp + "/photos");
     auto lib = Library::open(tmp + "/lib");
     lib->addRoot(photos);
     lib->scan();
     REQUIRE(lib->photoCount() == 10);
+    return lib;
+}
+}  // namespace
+
+TEST_CASE("index: the model gets its own batch size ahead of the catalog's commits; a CPU model shares the cores") {
+    auto lib = scannedPhotoTree();
     ColourEmbedder emb;
     emb.preferred = 3;
     emb.onCpu = true;
@@ -479,12 +487,7 @@ TEST_CASE("index: the model gets its own batch size ahead of the catalog's commi
 }
 
 TEST_CASE("index: the report says where the model's thread spent the run") {
-    std::string tmp = lowclip::testing::makeTempDir();
-    std::string photos = makePhotoTree(tmp + "/photos");
-    auto lib = Library::open(tmp + "/lib");
-    lib->addRoot(photos);
-    lib->scan();
-    REQUIRE(lib->photoCount() == 10);
+    auto lib = scannedPhotoTree();
     ColourEmbedder emb("colour-v1", /*delayMsPerBatch=*/40);
     emb.preferred = 3;
     IndexOptions o;
