@@ -83,7 +83,7 @@ class BundleEmbedder : public Embedder {
 public:
     BundleEmbedder(const std::string& dir, const std::string& device, TextPrecision textPrecision) {
         // Batch after batch of the same activations: without this, whoever uses the library without a
-        // Workspace (bench_library, tools) indexed 12-18 % slower (page faults on fresh pages).
+        // Workspace (bench_library, tools) indexed 7-13 % slower (page faults on fresh pages).
         nn::keepFreedMemory();
         loaded_ = io::loadBundle(dir, device);
         device_ = nn::pickDevice(device);
